@@ -1,0 +1,53 @@
+import pytest
+
+from accounts.roles import Role
+
+from .factories import make_organisation, make_user
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_private_media(settings, tmp_path):
+    # Argon2 is the production hasher (tested in test_accounts); tests use a fast one to stay quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def org(db):
+    return make_organisation("Ganzhou Rare Magnet Co., Ltd.", country="CN")
+
+
+@pytest.fixture
+def other_org(db):
+    return make_organisation("Baotou Oxide Trading Co., Ltd.", country="CN")
+
+
+@pytest.fixture
+def officer(org):
+    return make_user(Role.OFFICER, organisation=org, username="officer")
+
+
+@pytest.fixture
+def other_officer(other_org):
+    return make_user(Role.OFFICER, organisation=other_org, username="other_officer")
+
+
+@pytest.fixture
+def reviewer(db):
+    return make_user(Role.REVIEWER, username="reviewer")
+
+
+@pytest.fixture
+def senior_reviewer(db):
+    return make_user(Role.REVIEWER, Role.SENIOR_REVIEWER, username="senior")
+
+
+@pytest.fixture
+def rule_admin(db):
+    return make_user(Role.RULE_ADMIN, username="ruleadmin")
+
+
+@pytest.fixture
+def auditor(db):
+    return make_user(Role.AUDITOR, username="auditor")
