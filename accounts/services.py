@@ -63,3 +63,25 @@ def user_set_roles(*, user: User, roles: Iterable[Role], actor: User | None, rec
             before={"roles": before},
             after={"roles": sorted(r.value for r in user.role_set)},
         )
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    name: str,
+    country: str,
+    address: str = "",
+    registration_number: str = "",
+    created_by: User | None = None,
+) -> Organisation:
+    organisation = Organisation(name=name, country=country, address=address, registration_number=registration_number)
+    organisation.full_clean()
+    organisation.save()
+    audit_record(
+        actor=created_by,
+        verb="organisation.created",
+        target=organisation,
+        organisation=organisation,
+        after={"name": name, "country": country},
+    )
+    return organisation

@@ -100,15 +100,17 @@ TEMPLATES = [
     },
 ]
 
+# The embedded default's database file; SQLITE_PATH moves it (CI boots a throwaway copy this way).
+SQLITE_PATH = Path(os.environ.get("SQLITE_PATH") or BASE_DIR / "var" / "licensa.sqlite3")
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'var' / 'licensa.sqlite3'}",
+        default=f"sqlite:///{SQLITE_PATH}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    (BASE_DIR / "var").mkdir(exist_ok=True)
+    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
