@@ -1,0 +1,77 @@
+# Licensa: the two commands are `make run` and `make test`; `make help` lists the rest.
+#
+# Everything runs from the project's own virtual environment in .venv, made with python3.11.
+# With no DATABASE_URL and no REDIS_URL the app uses SQLite in var/ and runs tasks in-process.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+# Written after a successful install; make compares its time with the requirements files' to decide on a re-install.
+STAMP := $(VENV)/.requirements.stamp
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# Development defaults for commands that load the settings outside the test suite: without a SECRET_KEY the
+# settings refuse to start unless DEBUG is on, so DEBUG defaults to on here (an exported DEBUG=0 still wins).
+DEV_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: help setup install run test lint format bench clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  Variables: HOST=$(HOST) PORT=$(PORT); DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG from the environment."
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(STAMP) ## Create .venv and install requirements (only when they changed)
+
+setup: install ## Install, migrate and load the demo data (idempotent)
+	$(DEV_ENV) $(PY) manage.py migrate --no-input
+	$(DEV_ENV) $(PY) manage.py seed_demo
+
+run: setup ## Serve on HOST:PORT (runserver with DEBUG, gunicorn without); a Celery worker too when REDIS_URL is set
+	@export $(DEV_ENV); \
+	if [ -n "$${REDIS_URL:-}" ]; then \
+		echo "REDIS_URL is set: starting a Celery worker beside the server."; \
+		$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT; \
+		trap 'exit 130' INT; trap 'exit 143' TERM; \
+	fi; \
+	case "$$DEBUG" in \
+	1|true|True|yes|on) \
+		$(PY) manage.py runserver $(HOST):$(PORT) ;; \
+	*) \
+		$(PY) manage.py collectstatic --no-input --verbosity 0; \
+		$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) \
+			--workers $${WEB_CONCURRENCY:-3} --access-logfile - ;; \
+	esac
+
+test: install ## Run the whole test suite (PostgreSQL when DATABASE_URL is set, else SQLite)
+	@status=0; $(VENV)/bin/pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests: that is a failure." >&2; fi; \
+	exit $$status
+
+lint: install ## ruff: lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## ruff: fix what it can and format
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install ## Run the benchmarks against PostgreSQL and write benchmarks/results.json
+	$(PY) -m benchmarks $(BENCH_ARGS)
+
+clean: ## Remove the virtual environment and local data (var/)
+	rm -rf $(VENV) var
