@@ -1,0 +1,63 @@
+"""Reads of rule sets, and the compiled rule set the engine evaluates with."""
+
+from collections import OrderedDict
+from datetime import date
+from threading import Lock
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .engine import CompiledRuleSet, compile_rule_set
+from .models import RuleSetVersion
+from .packs import export_pack
+
+
+class NoRuleSet(LookupError):
+    pass
+
+
+def published_versions() -> QuerySet[RuleSetVersion]:
+    return RuleSetVersion.objects.filter(status=RuleSetVersion.Status.PUBLISHED).order_by("-published_at", "-id")
+
+
+def rule_set_in_force(*, today: date | None = None) -> RuleSetVersion:
+    """The newest published version whose effective date has come (system time decides which data is current;
+    the rules inside still apply by each case's decisive date)."""
+    today = today or timezone.localdate()
+    version = published_versions().filter(Q(effective_from__isnull=True) | Q(effective_from__lte=today)).first()
+    if version is None:
+        raise NoRuleSet("No rule set has been published yet. Load the seed with `manage.py load_rule_pack`.")
+    return version
+
+
+def rule_set_by_label(label: str) -> RuleSetVersion:
+    version = published_versions().filter(label=label).first()
+    if version is None:
+        known = ", ".join(published_versions().values_list("label", flat=True)[:20]) or "none"
+        raise NoRuleSet(f"No published rule set '{label}' (published: {known}).")
+    return version
+
+
+_CACHE: "OrderedDict[tuple[int, int], CompiledRuleSet]" = OrderedDict()
+_CACHE_LOCK = Lock()
+_CACHE_SIZE = 8
+
+
+def compiled_rule_set(version: RuleSetVersion) -> CompiledRuleSet:
+    """The version compiled for the engine, loaded once per process. Published versions never change, so the
+    cache never goes stale; a draft's key includes its revision."""
+    key = (version.pk, version.revision)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    compiled = compile_rule_set(
+        export_pack(version),
+        version=version.label,
+        published_at=version.published_at.isoformat() if version.published_at else None,
+    )
+    with _CACHE_LOCK:
+        _CACHE[key] = compiled
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return compiled

@@ -1,0 +1,180 @@
+"""Writes to rule sets: import a pack as a draft, start a draft from a published version, edit a draft's rows,
+publish. Every action checks, writes in one transaction and records the audit event."""
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from audit.services import audit_record
+
+from .models import Rule, RuleSetVersion
+from .packs import export_pack, rule_fields_from_pack, rule_to_pack, write_pack_rows
+from .rulepack import validate_pack
+
+
+class RulePackInvalid(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{path}: {', '.join(msgs)}" for path, msgs in list(errors.items())[:10]))
+
+
+class VersionNotDraft(Exception):
+    pass
+
+
+def _require_rule_admin(actor: User | None) -> None:
+    # None is the system itself (seeding from the command line); people need the rule-admin role.
+    if actor is not None and not actor.has_role(Role.RULE_ADMIN):
+        raise PermissionDenied("Only rule admins may change rule sets.")
+
+
+def _unique_label(label: str) -> str:
+    if not RuleSetVersion.objects.filter(label=label).exists():
+        return label
+    n = 2
+    while RuleSetVersion.objects.filter(label=f"{label}-{n}").exists():
+        n += 1
+    return f"{label}-{n}"
+
+
+@transaction.atomic
+def rule_set_import(
+    *, pack: Any, actor: User | None, label: str | None = None, notes: str | None = None
+) -> RuleSetVersion:
+    """A new draft holding the pack. A pack that fails validation raises RulePackInvalid and writes nothing."""
+    _require_rule_admin(actor)
+    errors = validate_pack(pack)
+    if errors:
+        raise RulePackInvalid(errors)
+    version = RuleSetVersion.objects.create(
+        label=_unique_label(label or pack["version"]["label"]),
+        notes=pack["version"].get("notes", "") if notes is None else notes,
+        created_by=actor,
+    )
+    write_pack_rows(version, pack)
+    audit_record(
+        actor=actor,
+        verb="ruleset.imported",
+        target=version,
+        after={"label": version.label, "rules": len(pack["rules"]), "instruments": len(pack["instruments"])},
+    )
+    return version
+
+
+@transaction.atomic
+def rule_set_create_draft(*, base: RuleSetVersion, label: str, actor: User | None) -> RuleSetVersion:
+    """A draft that starts as a copy of `base`, to be edited and published as a new version."""
+    _require_rule_admin(actor)
+    pack = export_pack(base)
+    version = RuleSetVersion.objects.create(
+        label=_unique_label(label), notes="", based_on=base, created_by=actor, effective_from=None
+    )
+    write_pack_rows(version, pack)
+    audit_record(actor=actor, verb="ruleset.draft_created", target=version, after={"based_on": base.label})
+    return version
+
+
+def rule_set_validate(*, version: RuleSetVersion) -> dict[str, list[str]]:
+    return validate_pack(export_pack(version))
+
+
+@transaction.atomic
+def rule_set_publish(
+    *, version: RuleSetVersion, actor: User | None, effective_from: date | None = None
+) -> RuleSetVersion:
+    """Publish a valid draft. From then on it never changes. Of two admins publishing at once, one wins."""
+    _require_rule_admin(actor)
+    errors = rule_set_validate(version=version)
+    if errors:
+        raise RulePackInvalid(errors)
+    now = timezone.now()
+    updated = RuleSetVersion.objects.filter(
+        pk=version.pk, status=RuleSetVersion.Status.DRAFT, revision=version.revision
+    ).update(
+        status=RuleSetVersion.Status.PUBLISHED,
+        published_at=now,
+        published_by=actor,
+        effective_from=effective_from or version.effective_from,
+    )
+    if updated != 1:
+        raise VersionNotDraft(f"{version.label} is already published or was changed while you looked at it.")
+    version.refresh_from_db()
+    audit_record(
+        actor=actor,
+        verb="ruleset.published",
+        target=version,
+        after={
+            "label": version.label,
+            "published_at": now.isoformat(),
+            "effective_from": version.effective_from.isoformat() if version.effective_from else None,
+        },
+    )
+    return version
+
+
+def _touch(version: RuleSetVersion) -> None:
+    updated = RuleSetVersion.objects.filter(pk=version.pk, status=RuleSetVersion.Status.DRAFT).update(
+        revision=F("revision") + 1
+    )
+    if updated != 1:
+        raise VersionNotDraft(f"{version.label} is published: edit a new draft instead.")
+    version.refresh_from_db(fields=["revision"])
+
+
+@transaction.atomic
+def rule_save(*, version: RuleSetVersion, actor: User | None, data: dict, code: str | None = None) -> Rule:
+    """Create a rule in a draft, or change the rule `code`. `data` uses the rule pack's keys; the rule is
+    checked against the pack schema for its type before it is written."""
+    _require_rule_admin(actor)
+    if not version.is_draft:
+        raise VersionNotDraft(f"{version.label} is published: edit a new draft instead.")
+    from .contract import validate as validate_document
+
+    probe = {
+        "format": "licensa-rule-pack/1",
+        "version": {"label": "probe"},
+        "jurisdictions": [{"code": "XX", "name": "probe", "home": ["XX"]}],
+        "instruments": [
+            {"key": "probe", "jurisdiction": "XX", "kind": "law", "citation": "probe", "verification": "text"}
+        ],
+        "rules": [data],
+    }
+    errors = {k.replace("rules[0]", "rule", 1): v for k, v in validate_document("rule-pack", probe).items()}
+    if errors:
+        raise RulePackInvalid(errors)
+    fields = rule_fields_from_pack(data)
+    existing = Rule.objects.filter(version=version, code=code).first() if code else None
+    if existing is None and Rule.objects.filter(version=version, code=fields["code"]).exists():
+        raise RulePackInvalid({"rule.code": [f"a rule '{fields['code']}' exists in this draft"]})
+    before = rule_to_pack(existing) if existing else None
+    rule = existing or Rule(version=version)
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    rule.save()
+    rule.refresh_from_db()
+    _touch(version)
+    audit_record(
+        actor=actor,
+        verb="rule.changed" if existing else "rule.created",
+        target=rule,
+        before=before,
+        after=rule_to_pack(rule),
+        message=f"in draft {version.label}",
+    )
+    return rule
+
+
+@transaction.atomic
+def rule_delete(*, version: RuleSetVersion, actor: User | None, code: str) -> None:
+    _require_rule_admin(actor)
+    rule = Rule.objects.get(version=version, code=code)
+    before = rule_to_pack(rule)
+    rule.delete()  # refuses in a published version
+    _touch(version)
+    audit_record(actor=actor, verb="rule.deleted", target=version, before=before, message=f"rule {code}")

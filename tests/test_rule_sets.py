@@ -1,0 +1,141 @@
+"""Rule-set versions: import, export round trip, drafts, publishing, immutability, failed imports."""
+
+import copy
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from audit.models import AuditEvent
+from screening.models import PublishedVersionIsImmutable, Rule, RuleSetVersion
+from screening.packs import export_pack
+from screening.selectors import compiled_rule_set, rule_set_by_label, rule_set_in_force
+from screening.services import (
+    RulePackInvalid,
+    VersionNotDraft,
+    rule_delete,
+    rule_save,
+    rule_set_create_draft,
+    rule_set_import,
+    rule_set_publish,
+)
+
+from .test_engine import SEED
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seed_pack():
+    return json.loads(SEED.read_text())
+
+
+@pytest.fixture
+def published(seed_pack, rule_admin):
+    return rule_set_publish(version=rule_set_import(pack=seed_pack, actor=rule_admin), actor=rule_admin)
+
+
+def test_round_trip_is_exact(seed_pack, rule_admin):
+    version = rule_set_import(pack=seed_pack, actor=rule_admin)
+    exported = export_pack(version)
+    assert exported == seed_pack
+
+
+def test_publish_then_versions_never_change(published, rule_admin):
+    assert published.status == "published" and published.published_at is not None
+    rule = Rule.objects.filter(version=published).first()
+    rule.outcome = "prohibited"
+    with pytest.raises(PublishedVersionIsImmutable):
+        rule.save()
+    with pytest.raises(PublishedVersionIsImmutable):
+        rule.delete()
+    with pytest.raises(VersionNotDraft):
+        rule_save(version=published, actor=rule_admin, code=rule.code, data={**export_pack(published)["rules"][0]})
+    with pytest.raises(VersionNotDraft):
+        rule_set_publish(version=published, actor=rule_admin)
+
+
+def test_draft_edit_publish_and_both_versions_screen(published, rule_admin):
+    draft = rule_set_create_draft(base=published, label="2026.2", actor=rule_admin)
+    rule = next(r for r in export_pack(draft)["rules"] if r["code"] == "CN-18-1")
+    rule_save(version=draft, actor=rule_admin, code="CN-18-1", data={**rule, "outcome": "case_by_case"})
+    draft.refresh_from_db()
+    new = rule_set_publish(version=draft, actor=rule_admin)
+    assert rule_set_in_force() == new
+    assert rule_set_by_label(published.label) == published
+    old_rule = next(r for r in compiled_rule_set(published).rules if r.code == "CN-18-1")
+    new_rule = next(r for r in compiled_rule_set(new).rules if r.code == "CN-18-1")
+    assert (old_rule.outcome, new_rule.outcome) == ("licence_required", "case_by_case")
+    event = AuditEvent.objects.get(verb="rule.changed")
+    assert event.before["outcome"] == "licence_required" and event.after["outcome"] == "case_by_case"
+    assert AuditEvent.objects.filter(verb="ruleset.published").count() == 2
+
+
+def test_invalid_rule_edit_is_refused_with_paths(published, rule_admin):
+    draft = rule_set_create_draft(base=published, label="2026.2", actor=rule_admin)
+    rule = next(r for r in export_pack(draft)["rules"] if r["code"] == "CN-61-1-1")
+    bad = copy.deepcopy(rule)
+    bad["conditions"]["comparator"] = "=>"
+    del bad["conditions"]["threshold"]
+    with pytest.raises(RulePackInvalid) as info:
+        rule_save(version=draft, actor=rule_admin, code="CN-61-1-1", data=bad)
+    assert set(info.value.errors) == {"rule.conditions.comparator", "rule.conditions.threshold"}
+    assert Rule.objects.get(version=draft, code="CN-61-1-1").conditions == rule["conditions"]
+
+
+def test_publish_refuses_a_draft_whose_references_do_not_resolve(published, rule_admin):
+    draft = rule_set_create_draft(base=published, label="2026.2", actor=rule_admin)
+    rule_delete(version=draft, actor=rule_admin, code="CN-18-1")  # the FAQ exclusion still names it
+    draft.refresh_from_db()
+    with pytest.raises(RulePackInvalid) as info:
+        rule_set_publish(version=draft, actor=rule_admin)
+    assert any("unknown rule 'CN-18-1'" in m for msgs in info.value.errors.values() for m in msgs)
+    assert RuleSetVersion.objects.get(pk=draft.pk).status == "draft"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda p: p["rules"][0].update(provision="CN-NOPE"), "rules[0].provision"),
+        (
+            lambda p: p["rules"][0]["conditions"].update(control_entries=["9Z999"]),
+            "rules[0].conditions.control_entries[0]",
+        ),
+        (lambda p: p["suspensions"][0].update({"to": "2020-01-01"}), "suspensions[0].to"),
+        (lambda p: p["suspensions"][0].update({"by": "NOPE"}), "suspensions[0].by"),
+        (lambda p: p["rules"].append(copy.deepcopy(p["rules"][0])), "rules[27].code"),
+        (lambda p: p["rules"][3]["conditions"].update(bogus=1), "rules[3].conditions.bogus"),
+        (lambda p: p["rules"][3].update(outcome="maybe"), "rules[3].outcome"),
+        (lambda p: p["instruments"][0].pop("citation"), "instruments[0].citation"),
+        (lambda p: p["lists"][0]["entries"][0].update(instrument="NOPE"), "lists[0].entries[0].instrument"),
+        (lambda p: p["rules"][1]["conditions"].update(excludes=["NOPE"]), "rules[1].conditions.excludes[0]"),
+    ],
+)
+def test_failed_import_changes_nothing_and_names_the_path(seed_pack, published, rule_admin, mutate, path):
+    before = (RuleSetVersion.objects.count(), Rule.objects.count(), AuditEvent.objects.count())
+    mutate(seed_pack)
+    seed_pack["version"]["label"] = "broken"
+    with pytest.raises(RulePackInvalid) as info:
+        rule_set_import(pack=seed_pack, actor=rule_admin)
+    assert path in info.value.errors
+    assert (RuleSetVersion.objects.count(), Rule.objects.count(), AuditEvent.objects.count()) == before
+    assert rule_set_in_force() == published
+
+
+def test_only_rule_admins_change_rule_sets(seed_pack, officer, reviewer):
+    for user in (officer, reviewer):
+        with pytest.raises(PermissionDenied):
+            rule_set_import(pack=seed_pack, actor=user)
+
+
+def test_load_rule_pack_command_is_idempotent(tmp_path):
+    call_command("load_rule_pack", "--publish")
+    call_command("load_rule_pack", "--publish")
+    assert RuleSetVersion.objects.filter(status="published").count() == 1
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"format": "licensa-rule-pack/1", "version": {"label": "x"}}))
+    with pytest.raises(CommandError, match="invalid"):
+        call_command("load_rule_pack", str(broken))
+    assert not RuleSetVersion.objects.filter(label="x").exists()
