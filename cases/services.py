@@ -248,7 +248,18 @@ def case_submit(*, case: Case, actor: User) -> Case:
     if problems:
         raise CaseIncomplete(problems)
     case = case_transition(case=case, action="submit", actor=actor, submitted_at=timezone.now())
+    case_id = case.pk
+    # robust: a broker that is down must not turn a committed submission into an error page; the case stays
+    # "submitted" and is visible as unscreened.
+    transaction.on_commit(lambda: _enqueue_screening(case_id), robust=True)
     return case
+
+
+def _enqueue_screening(case_id: int) -> None:
+    # After commit, so the worker sees the submitted case; imported here because screening depends on cases.
+    from screening.tasks import screen_case
+
+    screen_case.delay(case_id)
 
 
 @transaction.atomic

@@ -114,4 +114,5 @@ class DocumentType(models.TextChoices):
 class CaseStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
+    SCREENED = "screened", _("Screened")
     WITHDRAWN = "withdrawn", _("Withdrawn")

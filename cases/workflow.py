@@ -29,7 +29,9 @@ TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         Transition("submit", frozenset({S.DRAFT}), S.SUBMITTED, "Submit"),
-        Transition("withdraw", frozenset({S.DRAFT, S.SUBMITTED}), S.WITHDRAWN, "Withdraw"),
+        # Done by the system when the screening task has stored a determination.
+        Transition("screen", frozenset({S.SUBMITTED}), S.SCREENED, "Record screening"),
+        Transition("withdraw", frozenset({S.DRAFT, S.SUBMITTED, S.SCREENED}), S.WITHDRAWN, "Withdraw"),
     ]
 }
 

@@ -324,3 +324,30 @@ class PartyListEntry(VersionedRow):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Screening(models.Model):
+    """A determination stored for a case: what the engine said, under which version, on which decisive date."""
+
+    class Trigger(models.TextChoices):
+        SUBMISSION = "submission", _("Submission")
+        RESCREEN = "rescreen", _("Re-screening")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="screenings")
+    version = models.ForeignKey(RuleSetVersion, on_delete=models.PROTECT, related_name="screenings")
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.SUBMISSION)
+    decisive_date = models.DateField()
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, db_index=True)
+    determination = models.JSONField()
+    facts_digest = models.CharField(max_length=64, help_text="SHA-256 of the case document that was screened.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A task that runs twice for the same facts and rules stores one screening.
+            models.UniqueConstraint(fields=["case", "version", "facts_digest", "trigger"], name="uniq_screening")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} under {self.version}: {self.outcome}"

@@ -1,6 +1,8 @@
 """Writes to rule sets: import a pack as a draft, start a draft from a published version, edit a draft's rows,
 publish. Every action checks, writes in one transaction and records the audit event."""
 
+import hashlib
+import json
 from datetime import date
 from typing import Any
 
@@ -13,7 +15,7 @@ from accounts.models import User
 from accounts.roles import Role
 from audit.services import audit_record
 
-from .models import Rule, RuleSetVersion
+from .models import Rule, RuleSetVersion, Screening
 from .packs import export_pack, rule_fields_from_pack, rule_to_pack, write_pack_rows
 from .rulepack import validate_pack
 
@@ -178,3 +180,58 @@ def rule_delete(*, version: RuleSetVersion, actor: User | None, code: str) -> No
     rule.delete()  # refuses in a published version
     _touch(version)
     audit_record(actor=actor, verb="rule.deleted", target=version, before=before, message=f"rule {code}")
+
+
+# --- Screening cases -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_screen(*, case_id: int, trigger: str = "submission") -> Screening:
+    """Screen a submitted case with the rule set in force and store the determination.
+
+    Idempotent: screening the same facts under the same version again returns the stored screening."""
+    from cases.casedoc import case_document
+    from cases.models import Case
+    from cases.selectors import with_facts
+    from cases.vocab import CaseStatus
+    from cases.workflow import case_transition
+
+    from .interface import case_document_errors, screen
+    from .selectors import rule_set_in_force
+
+    case = with_facts(Case.objects.select_for_update(of=("self",)).filter(pk=case_id)).get()
+    version = rule_set_in_force()
+    document = case_document(case)
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+    existing = Screening.objects.filter(case=case, version=version, facts_digest=digest, trigger=trigger).first()
+    if existing is not None:
+        return existing
+    errors = case_document_errors(document)
+    if errors:
+        # A submitted case passed the completeness check; a document that still fails is a bug to see, not hide.
+        raise ValueError(f"{case.reference} does not make a valid case document: {errors}")
+    determination = screen(document, version=version)
+    screening = Screening.objects.create(
+        case=case,
+        version=version,
+        trigger=trigger,
+        decisive_date=case.decisive_date,
+        outcome=determination["outcome"],
+        determination=determination,
+        facts_digest=digest,
+    )
+    audit_record(
+        actor=None,
+        verb="case.screened",
+        target=screening,
+        case=case,
+        organisation=case.organisation,
+        after={
+            "outcome": screening.outcome,
+            "rule_set": version.label,
+            "reasons": [r["rule"] for r in determination["reasons"]],
+        },
+    )
+    if case.status == CaseStatus.SUBMITTED:
+        case_transition(case=case, action="screen", actor=None, message=f"Screened under {version.label}")
+    return screening

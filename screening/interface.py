@@ -1,0 +1,59 @@
+"""The screening contract's two doors (the `screen` command and POST /api/v1/screenings) share this: check a
+case document, pick the rule set, screen. Nothing here is stored."""
+
+from datetime import date
+from decimal import Decimal
+
+from django_countries import countries
+
+from .contract import validate
+from .engine import screen_document
+from .models import RuleSetVersion
+from .selectors import compiled_rule_set, rule_set_by_label, rule_set_in_force
+
+_COUNTRY_CODES = frozenset(code for code, _name in countries)
+
+
+def _country_errors(doc: dict) -> dict[str, list[str]]:
+    """The schema checks a country's shape (two capitals); this checks that it is an assigned ISO code."""
+    errors: dict[str, list[str]] = {}
+
+    def check(value, path):
+        if isinstance(value, str) and len(value) == 2 and value not in _COUNTRY_CODES:
+            errors.setdefault(path, []).append("not an ISO 3166-1 alpha-2 country code")
+
+    check(doc.get("destination_country"), "destination_country")
+    check((doc.get("exporter") or {}).get("country"), "exporter.country")
+    for i, item in enumerate(doc.get("items") or ()):
+        for key in ("produced_in", "origin_country", "technology_origin"):
+            check(item.get(key), f"items[{i}].{key}")
+        for k, part in enumerate(item.get("content") or ()):
+            check(part.get("origin_country"), f"items[{i}].content[{k}].origin_country")
+    for i, party in enumerate(doc.get("parties") or ()):
+        check(party.get("country"), f"parties[{i}].country")
+        for k, owner in enumerate(party.get("owners") or ()):
+            check(owner.get("country"), f"parties[{i}].owners[{k}].country")
+    return errors
+
+
+def case_document_errors(doc) -> dict[str, list[str]]:
+    """Every problem with a case document, keyed by JSON path; {} when it can be screened."""
+    errors = validate("case", doc)
+    if isinstance(doc, dict):
+        for path, messages in _country_errors(doc).items():
+            if path not in errors:
+                errors[path] = messages
+        for i, item in enumerate(doc.get("items") or ()):
+            shares = [c.get("value_share") for c in (item.get("content") or ()) if isinstance(c, dict)]
+            if all(isinstance(s, (int, float, Decimal)) for s in shares) and sum(Decimal(str(s)) for s in shares) > 1:
+                errors.setdefault(f"items[{i}].content", []).append("value shares add up to more than 1")
+    return errors
+
+
+def resolve_rule_set(label: str | None) -> RuleSetVersion:
+    return rule_set_by_label(label) if label else rule_set_in_force()
+
+
+def screen(doc: dict, *, version: RuleSetVersion, decisive_date: date | None = None, matcher=None) -> dict:
+    """Screen a valid case document against a published version."""
+    return screen_document(doc, compiled_rule_set(version), decisive_date=decisive_date, matcher=matcher)
