@@ -127,3 +127,70 @@ def validate_pack(pack) -> dict[str, list[str]]:
             if not _ordered(e.get("listed_from"), e.get("listed_to")):
                 err(f"lists[{li}].entries[{ei}].listed_to", "ends before it starts")
     return errors
+
+
+SECTION_KEYS = {
+    "jurisdictions": ("code",),
+    "country_groups": ("code",),
+    "instruments": ("key",),
+    "provisions": ("key",),
+    "control_entries": ("jurisdiction", "code"),
+    "licence_types": ("jurisdiction", "code"),
+    "rules": ("code",),
+    "suspensions": ("key",),
+    "lists": ("key",),
+}
+
+
+def _row_key(row: dict, fields: tuple[str, ...]) -> str:
+    return "/".join(str(row.get(f)) for f in fields)
+
+
+def _field_changes(old: dict, new: dict, prefix: str = "") -> dict[str, list]:
+    changes: dict[str, list] = {}
+    for field in sorted(set(old) | set(new)):
+        a, b = old.get(field), new.get(field)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            changes.update(_field_changes(a, b, f"{prefix}{field}."))
+        else:
+            changes[f"{prefix}{field}"] = [a, b]
+    return changes
+
+
+def diff_packs(old: dict, new: dict) -> dict:
+    """Rows added, removed and changed (field by field) from `old` to `new`, per section.
+
+    List entries are compared by their id inside each list, so a list update reads as entries added/removed."""
+    result: dict = {}
+    for section, fields in SECTION_KEYS.items():
+        before = {_row_key(r, fields): r for r in old.get(section, [])}
+        after = {_row_key(r, fields): r for r in new.get(section, [])}
+        added = sorted(set(after) - set(before))
+        removed = sorted(set(before) - set(after))
+        changed = []
+        for key in sorted(set(before) & set(after)):
+            a, b = dict(before[key]), dict(after[key])
+            if section == "lists":
+                entries_a = {e.get("id") or e["name"]: e for e in a.pop("entries", [])}
+                entries_b = {e.get("id") or e["name"]: e for e in b.pop("entries", [])}
+                delta = _field_changes(a, b)
+                for entry_id in sorted(set(entries_b) - set(entries_a)):
+                    delta[f"entries[{entry_id}]"] = [None, entries_b[entry_id]["name"]]
+                for entry_id in sorted(set(entries_a) - set(entries_b)):
+                    delta[f"entries[{entry_id}]"] = [entries_a[entry_id]["name"], None]
+                for entry_id in sorted(set(entries_a) & set(entries_b)):
+                    for f, pair in _field_changes(entries_a[entry_id], entries_b[entry_id]).items():
+                        delta[f"entries[{entry_id}].{f}"] = pair
+            else:
+                delta = _field_changes(a, b)
+            if delta:
+                changed.append({"key": key, "fields": delta})
+        if added or removed or changed:
+            result[section] = {
+                "added": [after[k] for k in added],
+                "removed": [before[k] for k in removed],
+                "changed": changed,
+            }
+    return result

@@ -235,3 +235,42 @@ def case_screen(*, case_id: int, trigger: str = "submission") -> Screening:
     if case.status == CaseStatus.SUBMITTED:
         case_transition(case=case, action="screen", actor=None, message=f"Screened under {version.label}")
     return screening
+
+
+def rule_set_dry_run(*, draft: RuleSetVersion, base: RuleSetVersion | None = None, limit: int = 500) -> dict:
+    """Before publishing: which recent cases would get a different outcome under `draft` than under `base`
+    (the version in force). Reads only; screens each case's facts on its own decisive date with both."""
+    from cases.casedoc import case_document
+    from cases.models import Case
+    from cases.selectors import with_facts
+    from cases.vocab import CaseStatus
+
+    from .engine import screen_document
+    from .engine.compare import compare_determinations
+    from .selectors import compiled_rule_set, rule_set_in_force
+
+    base = base or rule_set_in_force()
+    old_rules, new_rules = compiled_rule_set(base), compiled_rule_set(draft)
+    cases = with_facts(
+        Case.objects.exclude(status__in=[CaseStatus.DRAFT, CaseStatus.WITHDRAWN])
+        .filter(decisive_date__isnull=False)
+        .order_by("-submitted_at", "-id")
+    )[:limit]
+    changes = []
+    examined = 0
+    for case in cases:
+        document = case_document(case)
+        examined += 1
+        change = compare_determinations(screen_document(document, old_rules), screen_document(document, new_rules))
+        if change:
+            changes.append({"case": case.reference, "case_id": case.pk, **change})
+    return {
+        "base": base.label,
+        "draft": draft.label,
+        "draft_revision": draft.revision,
+        "cases_examined": examined,
+        "cases_changed": changes,
+        # Issued permits join the dry run when permits exist (the reviewer-workflow issue adds them).
+        "permits_examined": 0,
+        "permits_changed": [],
+    }

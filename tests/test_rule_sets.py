@@ -139,3 +139,63 @@ def test_load_rule_pack_command_is_idempotent(tmp_path):
     with pytest.raises(CommandError, match="invalid"):
         call_command("load_rule_pack", str(broken))
     assert not RuleSetVersion.objects.filter(label="x").exists()
+
+
+def test_diff_names_rows_added_removed_and_changed_field_by_field(seed_pack):
+    from screening.rulepack import diff_packs
+
+    new = copy.deepcopy(seed_pack)
+    rule = next(r for r in new["rules"] if r["code"] == "CN-61-1-1")
+    rule["conditions"]["threshold"] = "0.002"
+    rule["outcome"] = "case_by_case"
+    new["rules"] = [r for r in new["rules"] if r["code"] != "CN-UEL-1"]
+    new["suspensions"].append(
+        {
+            "key": "NEW",
+            "target": {"rule": "CN-18-1"},
+            "by": "CN-ANN-70-2025",
+            "from": "2027-01-01",
+            "to_inclusive": True,
+        }
+    )
+    new["lists"][0]["entries"].append({"id": "CN-CONTROL-X", "name": "New Listed Co."})
+    diff = diff_packs(seed_pack, new)
+    assert diff["rules"]["changed"] == [
+        {
+            "key": "CN-61-1-1",
+            "fields": {"conditions.threshold": ["0.001", "0.002"], "outcome": ["licence_required", "case_by_case"]},
+        }
+    ]
+    assert [r["code"] for r in diff["rules"]["removed"]] == ["CN-UEL-1"]
+    assert [s["key"] for s in diff["suspensions"]["added"]] == ["NEW"]
+    assert diff["lists"]["changed"] == [
+        {"key": "CN-CONTROL", "fields": {"entries[CN-CONTROL-X]": [None, "New Listed Co."]}}
+    ]
+    assert set(diff) == {"rules", "suspensions", "lists"}
+    assert diff_packs(seed_pack, seed_pack) == {}
+
+
+def test_dry_run_shows_which_cases_would_change(published, rule_admin, officer, django_capture_on_commit_callbacks):
+    from cases.services import case_submit
+    from screening.services import rule_set_dry_run
+
+    from .factories import item_data, make_case
+
+    dy = make_case(officer)  # Dy magnets to Germany: licence required under CN-18-1
+    plain = make_case(officer, items=[item_data(elements=[{"element": "Nd", "form": "magnet"}], control_code="")])
+    for c in (dy, plain):
+        with django_capture_on_commit_callbacks(execute=True):
+            case_submit(case=c, actor=officer)
+    draft = rule_set_create_draft(base=published, label="2026.2", actor=rule_admin)
+    rule = next(r for r in export_pack(draft)["rules"] if r["code"] == "CN-18-1")
+    rule_save(version=draft, actor=rule_admin, code="CN-18-1", data={**rule, "outcome": "case_by_case"})
+    result = rule_set_dry_run(draft=draft)
+    assert result["cases_examined"] == 2
+    (change,) = result["cases_changed"]
+    assert change["case"] == dy.reference
+    assert (change["old_outcome"], change["new_outcome"], change["direction"]) == (
+        "licence_required",
+        "case_by_case",
+        "stricter",
+    )
+    assert RuleSetVersion.objects.get(pk=draft.pk).status == "draft", "a dry run publishes nothing"
