@@ -244,14 +244,14 @@ def rule_fields_from_pack(r: dict) -> dict:
     }
 
 
-@transaction.atomic
-def write_pack_rows(version: RuleSetVersion, pack: dict) -> None:
-    """Write a validated pack's rows into an empty draft version."""
-    v = version
+def _write_jurisdictions(v, rows):
     Jurisdiction.objects.bulk_create(
         Jurisdiction(version=v, code=j["code"], name=j["name"], adjective=j.get("adjective", ""), home=j["home"])
-        for j in pack["jurisdictions"]
+        for j in rows
     )
+
+
+def _write_country_groups(v, rows):
     CountryGroup.objects.bulk_create(
         CountryGroup(
             version=v,
@@ -261,8 +261,11 @@ def write_pack_rows(version: RuleSetVersion, pack: dict) -> None:
             verification=g.get("verification", "inferred"),
             source_url=g.get("source_url", ""),
         )
-        for g in pack.get("country_groups", [])
+        for g in rows
     )
+
+
+def _write_instruments(v, rows):
     Instrument.objects.bulk_create(
         Instrument(
             version=v,
@@ -280,8 +283,11 @@ def write_pack_rows(version: RuleSetVersion, pack: dict) -> None:
             verification=i["verification"],
             notes=i.get("notes", ""),
         )
-        for i in pack["instruments"]
+        for i in rows
     )
+
+
+def _write_provisions(v, rows):
     Provision.objects.bulk_create(
         Provision(
             version=v,
@@ -293,8 +299,11 @@ def write_pack_rows(version: RuleSetVersion, pack: dict) -> None:
             effective_to=p.get("effective_to"),
             verification=p.get("verification", ""),
         )
-        for p in pack.get("provisions", [])
+        for p in rows
     )
+
+
+def _write_control_entries(v, rows):
     entries = ControlEntry.objects.bulk_create(
         ControlEntry(
             version=v,
@@ -306,17 +315,20 @@ def write_pack_rows(version: RuleSetVersion, pack: dict) -> None:
             provision=e.get("provision", ""),
             verification=e.get("verification", ""),
         )
-        for e in pack.get("control_entries", [])
+        for e in rows
     )
-    wanted = {h for e in pack.get("control_entries", []) for h in e.get("hs_codes", [])}
+    wanted = {h for e in rows for h in e.get("hs_codes", [])}
     HSCode.objects.bulk_create([HSCode(code=h) for h in sorted(wanted)], ignore_conflicts=True)
     hs = {h.code: h for h in HSCode.objects.filter(code__in=wanted)}
     through = ControlEntry.hs_codes.through
     through.objects.bulk_create(
         through(controlentry_id=entry.pk, hscode_id=hs[code].pk)
-        for entry, data in zip(entries, pack.get("control_entries", []), strict=True)
+        for entry, data in zip(entries, rows, strict=True)
         for code in data.get("hs_codes", [])
     )
+
+
+def _write_licence_types(v, rows):
     LicenceType.objects.bulk_create(
         LicenceType(
             version=v,
@@ -331,9 +343,15 @@ def write_pack_rows(version: RuleSetVersion, pack: dict) -> None:
             verification=t.get("verification", ""),
             provision=t.get("provision", ""),
         )
-        for t in pack.get("licence_types", [])
+        for t in rows
     )
-    Rule.objects.bulk_create(Rule(version=v, **rule_fields_from_pack(r)) for r in pack["rules"])
+
+
+def _write_rules(v, rows):
+    Rule.objects.bulk_create(Rule(version=v, **rule_fields_from_pack(r)) for r in rows)
+
+
+def _write_suspensions(v, rows):
     Suspension.objects.bulk_create(
         Suspension(
             version=v,
@@ -347,9 +365,12 @@ def write_pack_rows(version: RuleSetVersion, pack: dict) -> None:
             verification=s.get("verification", ""),
             notes=s.get("notes", ""),
         )
-        for s in pack.get("suspensions", [])
+        for s in rows
     )
-    for lst in pack.get("lists", []):
+
+
+def _write_lists(v, rows):
+    for lst in rows:
         party_list = PartyList.objects.create(
             version=v,
             key=lst["key"],
@@ -372,3 +393,35 @@ def write_pack_rows(version: RuleSetVersion, pack: dict) -> None:
             )
             for n, e in enumerate(lst.get("entries", []))
         )
+
+
+# Section → (writer, models whose rows hold it). Order matters only for readability: rows refer by key.
+SECTIONS = {
+    "jurisdictions": (_write_jurisdictions, [Jurisdiction]),
+    "country_groups": (_write_country_groups, [CountryGroup]),
+    "instruments": (_write_instruments, [Instrument]),
+    "provisions": (_write_provisions, [Provision]),
+    "control_entries": (_write_control_entries, [ControlEntry]),
+    "licence_types": (_write_licence_types, [LicenceType]),
+    "rules": (_write_rules, [Rule]),
+    "suspensions": (_write_suspensions, [Suspension]),
+    "lists": (_write_lists, [PartyListEntry, PartyList]),
+}
+
+
+@transaction.atomic
+def write_pack_rows(version: RuleSetVersion, pack: dict) -> None:
+    """Write a validated pack's rows into an empty draft version."""
+    for section, (writer, _models) in SECTIONS.items():
+        writer(version, pack.get(section, []))
+
+
+@transaction.atomic
+def rewrite_section(version: RuleSetVersion, section: str, rows: list[dict]) -> None:
+    """Replace one section of a draft with `rows` (already validated as part of the whole pack)."""
+    writer, models = SECTIONS[section]
+    for model in models:
+        # Row by row through the models' own delete() would re-check the draft once per row; the caller has
+        # checked that the version is a draft, so one bulk delete is enough.
+        model.objects.filter(version=version).delete()
+    writer(version, rows)

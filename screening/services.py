@@ -274,3 +274,88 @@ def rule_set_dry_run(*, draft: RuleSetVersion, base: RuleSetVersion | None = Non
         "permits_examined": 0,
         "permits_changed": [],
     }
+
+
+def row_key(section: str, row: dict) -> str:
+    from .rulepack import SECTION_KEYS
+
+    return "/".join(str(row.get(f)) for f in SECTION_KEYS[section])
+
+
+@transaction.atomic
+def rule_set_row_save(
+    *, version: RuleSetVersion, actor: User | None, section: str, row: dict, key: str | None = None
+) -> dict:
+    """Create a row of any section of a draft (key None) or replace the row `key`, in rule-pack form.
+
+    The whole draft is validated with the change in place; the change is refused if it brings any problem
+    the draft did not have before (errors about the row itself are keyed "row.<field>")."""
+    from .packs import rewrite_section
+    from .rulepack import SECTION_KEYS
+
+    _require_rule_admin(actor)
+    if section not in SECTION_KEYS:
+        raise RulePackInvalid({"section": [f"unknown section '{section}'"]})
+    locked = RuleSetVersion.objects.select_for_update().get(pk=version.pk)
+    if not locked.is_draft:
+        raise VersionNotDraft(f"{version.label} is published: edit a new draft instead.")
+    pack = export_pack(locked)
+    rows = pack.setdefault(section, [])
+    index = next((i for i, r in enumerate(rows) if row_key(section, r) == key), None) if key else None
+    if key and index is None:
+        raise RulePackInvalid({"row": [f"no {section} row '{key}' in {version.label}"]})
+    before_row = rows[index] if index is not None else None
+    errors_before = validate_pack(pack)
+    if index is None:
+        rows.append(row)
+        index = len(rows) - 1
+    else:
+        rows[index] = row
+    errors_after = validate_pack(pack)
+    prefix = f"{section}[{index}]"
+    new_errors = {
+        ("row" + path[len(prefix) :] if path.startswith(prefix) else path): messages
+        for path, messages in errors_after.items()
+        if path.startswith(prefix) or errors_before.get(path) != messages
+    }
+    if new_errors:
+        raise RulePackInvalid(new_errors)
+    rewrite_section(locked, section, rows)
+    _touch(locked)
+    version.refresh_from_db()
+    audit_record(
+        actor=actor,
+        verb=f"ruleset.{section}.{'changed' if before_row else 'created'}",
+        target=locked,
+        before=before_row,
+        after=row,
+        message=f"{section} {row_key(section, row)} in draft {locked.label}",
+    )
+    return row
+
+
+@transaction.atomic
+def rule_set_row_delete(*, version: RuleSetVersion, actor: User | None, section: str, key: str) -> None:
+    """Remove a row from a draft. References to it are reported when the draft is validated or published."""
+    from .packs import rewrite_section
+
+    _require_rule_admin(actor)
+    locked = RuleSetVersion.objects.select_for_update().get(pk=version.pk)
+    if not locked.is_draft:
+        raise VersionNotDraft(f"{version.label} is published: edit a new draft instead.")
+    pack = export_pack(locked)
+    rows = pack.get(section, [])
+    remaining = [r for r in rows if row_key(section, r) != key]
+    if len(remaining) == len(rows):
+        raise RulePackInvalid({"row": [f"no {section} row '{key}' in {version.label}"]})
+    removed = next(r for r in rows if row_key(section, r) == key)
+    rewrite_section(locked, section, remaining)
+    _touch(locked)
+    version.refresh_from_db()
+    audit_record(
+        actor=actor,
+        verb=f"ruleset.{section}.deleted",
+        target=locked,
+        before=removed,
+        message=f"{section} {key} in draft {locked.label}",
+    )

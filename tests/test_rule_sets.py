@@ -199,3 +199,41 @@ def test_dry_run_shows_which_cases_would_change(published, rule_admin, officer, 
         "stricter",
     )
     assert RuleSetVersion.objects.get(pk=draft.pk).status == "draft", "a dry run publishes nothing"
+
+
+def test_any_row_can_be_edited_in_a_draft_with_whole_draft_validation(published, rule_admin):
+    from screening.services import rule_set_row_delete, rule_set_row_save
+
+    draft = rule_set_create_draft(base=published, label="2026.2", actor=rule_admin)
+    suspension = next(s for s in export_pack(draft)["suspensions"] if s["key"] == "CN-70-61")
+    # Extend Ann. 70's suspension of Ann. 61 by a year.
+    rule_set_row_save(
+        version=draft, actor=rule_admin, section="suspensions", key="CN-70-61", row={**suspension, "to": "2027-11-10"}
+    )
+    assert next(s for s in export_pack(draft)["suspensions"] if s["key"] == "CN-70-61")["to"] == "2027-11-10"
+    # A suspension that names an instrument that does not exist is refused, and nothing changes.
+    with pytest.raises(RulePackInvalid) as info:
+        rule_set_row_save(
+            version=draft,
+            actor=rule_admin,
+            section="suspensions",
+            key="CN-70-61",
+            row={**suspension, "by": "CN-ANN-99-2025"},
+        )
+    assert info.value.errors == {"row.by": ["unknown instrument 'CN-ANN-99-2025'"]}
+    assert next(s for s in export_pack(draft)["suspensions"] if s["key"] == "CN-70-61")["by"] == "CN-ANN-70-2025"
+    # A new row whose dates are out of order is refused.
+    with pytest.raises(RulePackInvalid) as info:
+        rule_set_row_save(
+            version=draft,
+            actor=rule_admin,
+            section="suspensions",
+            row={**suspension, "key": "NEW", "from": "2026-01-01", "to": "2025-01-01"},
+        )
+    assert "row.to" in info.value.errors
+    rule_set_row_delete(version=draft, actor=rule_admin, section="suspensions", key="CN-70-57")
+    assert "CN-70-57" not in {s["key"] for s in export_pack(draft)["suspensions"]}
+    verbs = list(AuditEvent.objects.filter(verb__startswith="ruleset.suspensions").values_list("verb", flat=True))
+    assert verbs == ["ruleset.suspensions.changed", "ruleset.suspensions.deleted"]
+    with pytest.raises(VersionNotDraft):
+        rule_set_row_save(version=published, actor=rule_admin, section="suspensions", key="CN-70-61", row=suspension)
