@@ -1,7 +1,14 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from audit.services import audit_record
 
@@ -85,3 +92,42 @@ def organisation_create(
         after={"name": name, "country": country},
     )
     return organisation
+
+
+@transaction.atomic
+def organisation_officer_add(
+    *, admin: User, username: str, email: str, first_name: str = "", last_name: str = "", base_url: str
+) -> User:
+    """An organisation admin adds a compliance officer to their own organisation, and only to it.
+
+    The officer gets no password from the admin: an e-mail with a link lets them choose their own."""
+    if not (admin.has_role(Role.ORG_ADMIN) and admin.organisation_id is not None):
+        raise PermissionDenied("Only an organisation admin adds officers, and only to their own organisation.")
+    user = user_create(
+        username=username,
+        password=None,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        organisation=admin.organisation,
+        roles=[Role.OFFICER],
+        created_by=admin,
+    )
+    user_send_password_setup(user=user, base_url=base_url)
+    return user
+
+
+def user_send_password_setup(*, user: User, base_url: str) -> None:
+    """E-mail the user a one-time link to choose a password (Django's password-reset link), once committed."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    context = {
+        "user": user,
+        "link": base_url.rstrip("/") + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}),
+        "organisation": user.organisation,
+    }
+    subject = " ".join(render_to_string("registration/password_setup_subject.txt", context).split())
+    body = render_to_string("registration/password_setup_email.txt", context)
+    recipient = user.email
+    # Only a user who was really created gets the e-mail.
+    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))

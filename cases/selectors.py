@@ -4,6 +4,7 @@ that has been submitted."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django_countries.fields import Country
 
 from accounts.models import User
 
@@ -67,3 +68,41 @@ def case_get_for_user(*, user: User, reference: str, facts: bool = True) -> Case
 
 def user_may_edit_case(*, user: User, case: Case) -> bool:
     return user.is_officer and user.organisation_id == case.organisation_id
+
+
+def case_items_data(case: Case) -> list[dict]:
+    """The case's item lines as the flat dicts `case_save_draft` takes, composition included.
+
+    A browser page that edits one part of a case (the item lines, or one item's composition) sends the rest back
+    unchanged from here, because saving replaces the whole list. Needs a case loaded with `with_facts`."""
+    from .services import CONTENT_FIELDS, ELEMENT_FIELDS, ITEM_FIELDS
+
+    return [
+        {
+            **{f: plain_value(getattr(item, f)) for f in ITEM_FIELDS},
+            "elements": [{f: plain_value(getattr(e, f)) for f in ELEMENT_FIELDS} for e in item.elements.all()],
+            "content": [{f: plain_value(getattr(c, f)) for f in CONTENT_FIELDS} for c in item.content.all()],
+        }
+        for item in case.items.all()
+    ]
+
+
+def case_parties_data(case: Case) -> list[dict]:
+    """The case's parties as the flat dicts `case_save_draft` takes, owners included (see case_items_data)."""
+    from .services import OWNER_FIELDS, PARTY_FIELDS
+
+    return [
+        {
+            **{f: plain_value(getattr(party, f)) for f in PARTY_FIELDS},
+            "owners": [{f: plain_value(getattr(o, f)) for f in OWNER_FIELDS} for o in party.owners.all()],
+        }
+        for party in case.parties.all()
+    ]
+
+
+def plain_value(value):
+    """A model attribute as a form or service takes it."""
+    # Country fields read back as Country objects; forms and services take the two-letter code.
+    if isinstance(value, Country):
+        return value.code or ""
+    return value
