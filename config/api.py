@@ -17,6 +17,9 @@ def flatten_errors(detail: Any, path: str = "") -> dict[str, list[str]]:
         for key, value in detail.items():
             if key in ("non_field_errors", "__all__"):
                 child = path or "non_field_errors"
+            elif isinstance(key, int):
+                # DRF reports the entries of a list (many=True serializers, ListField) as {index: errors}.
+                child = f"{path}[{key}]"
             else:
                 child = f"{path}.{key}" if path else str(key)
             for k, v in flatten_errors(value, child).items():
