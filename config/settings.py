@@ -211,6 +211,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # OpenAPI 3.1 takes JSON Schema 2020-12 as it is, so the screening contract's schemas can describe the
+    # screening endpoint without translation (3.0 rejects their ["string", "null"] types).
+    "OAS_VERSION": "3.1.0",
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
