@@ -71,7 +71,10 @@ def test_cases_come_in_every_state():
     _seed()
     cases = list(with_facts(Case.objects.all()))
     statuses = {c.status for c in cases}
+    # Submitted cases may already be screened where a rule set is loaded; here none is, so they stay submitted.
     assert statuses == {"draft", "submitted", "withdrawn"}
+    assert any(c.status == "withdrawn" and c.submitted_at for c in cases), "withdrawn after submission"
+    assert any(c.status == "withdrawn" and not c.submitted_at for c in cases), "withdrawn as a draft"
     drafts = [c for c in cases if c.status == "draft"]
     assert any(case_check_completeness(c) for c in drafts), "an incomplete draft"
     assert any(not case_check_completeness(c) and c.copied_from_id is None for c in drafts), "a complete draft"
