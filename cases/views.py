@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from audit.selectors import audit_events_for_case
+from screening.selectors import determination_for_display, latest_screening
 
 from .completeness import case_check_completeness
 from .forms import (
@@ -180,10 +181,16 @@ def _detail_context(request: HttpRequest, case: Case, **extra) -> dict:
     for event in events:
         event.verb_label = VERB_LABELS.get(event.verb, event.verb)
     end_use_labels = dict(EndUseCategory.choices)
+    items, parties = list(case.items.all()), list(case.parties.all())
+    screening = latest_screening(case=case)
     return {
         "case": case,
-        "items": list(case.items.all()),
-        "parties": list(case.parties.all()),
+        "screening": screening,
+        "determination": determination_for_display(screening.determination, items=items, parties=parties)
+        if screening
+        else None,
+        "items": items,
+        "parties": parties,
         "documents": list(case.documents.all()),
         "events": events,
         "end_use_labels": [end_use_labels.get(c, c) for c in case.end_use_categories or []],

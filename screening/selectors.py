@@ -61,3 +61,36 @@ def compiled_rule_set(version: RuleSetVersion) -> CompiledRuleSet:
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return compiled
+
+
+def latest_screening(*, case):
+    """The newest stored determination for a case, or None while it has not been screened."""
+    from .models import Screening
+
+    return Screening.objects.filter(case=case).select_related("version").order_by("-created_at", "-id").first()
+
+
+def determination_for_display(determination: dict, *, items: list, parties: list) -> dict:
+    """The determination with each reason's item and party index turned into what a reader recognises."""
+
+    def label(entry: dict) -> str:
+        parts = []
+        if entry.get("item") is not None and entry["item"] < len(items):
+            parts.append(f"Line {entry['item'] + 1}: {items[entry['item']].description[:60]}")
+        if entry.get("party") is not None and entry["party"] < len(parties):
+            parts.append(f"{parties[entry['party']].name}")
+        return " · ".join(parts)
+
+    from .models import Outcome
+
+    labels = dict(Outcome.choices)
+    return {
+        **determination,
+        "outcome_label": labels.get(determination["outcome"], determination["outcome"]),
+        "reasons": [
+            {**r, "on": label(r), "outcome_label": labels.get(r["outcome"], r["outcome"])}
+            for r in determination.get("reasons", [])
+        ],
+        "suppressed": [{**s, "on": label(s)} for s in determination.get("suppressed", [])],
+        "party_matches": [{**m, "on": label(m)} for m in determination.get("party_matches", [])],
+    }

@@ -177,3 +177,22 @@ def test_submission_is_screened_after_commit(seeded, officer, django_capture_on_
     # Running the task again for the same facts and rules stores nothing new.
     again = case_screen(case_id=draft.pk)
     assert again.pk == screening.pk and Screening.objects.filter(case=draft).count() == 1
+
+
+def test_case_page_shows_outcome_reasons_suppressed_and_version(
+    seeded, officer, reviewer, client, django_capture_on_commit_callbacks
+):
+    from datetime import date
+
+    draft = make_case(officer, decisive_date=date(2025, 4, 3))  # Ann. 18 is not yet in force
+    client.force_login(officer)
+    assert "The case is screened when it is submitted." in client.get(f"/cases/{draft.reference}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        case_submit(case=draft, actor=officer)
+    for user in (officer, reviewer):
+        client.force_login(user)
+        page = client.get(f"/cases/{draft.reference}/").content.decode()
+        assert "No licence required" in page
+        assert "Rule set 2026.1" in page
+        assert "CN-18-1" in page and "not yet in force" in page
+        assert "MOFCOM/GAC Announcement No. 18 of 2025" in page
