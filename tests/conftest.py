@@ -51,3 +51,18 @@ def rule_admin(db):
 @pytest.fixture
 def auditor(db):
     return make_user(Role.AUDITOR, username="auditor")
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Tests run Celery tasks in-process unless marked `worker`, which start a real worker on Redis; CI sets
+    REDIS_URL for those, and it must not send every other test's tasks to a broker nobody consumes."""
+    from config.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
