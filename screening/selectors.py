@@ -38,7 +38,7 @@ def rule_set_by_label(label: str) -> RuleSetVersion:
     return version
 
 
-_CACHE: "OrderedDict[tuple[int, int], CompiledRuleSet]" = OrderedDict()
+_CACHE: "OrderedDict[tuple, CompiledRuleSet]" = OrderedDict()
 _CACHE_LOCK = Lock()
 _CACHE_SIZE = 8
 
@@ -46,7 +46,8 @@ _CACHE_SIZE = 8
 def compiled_rule_set(version: RuleSetVersion) -> CompiledRuleSet:
     """The version compiled for the engine, loaded once per process. Published versions never change, so the
     cache never goes stale; a draft's key includes its revision."""
-    key = (version.pk, version.revision)
+    # created_at as well: a test database that rolls back can hand a freed id to a different version.
+    key = (version.pk, version.revision, version.created_at)
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)

@@ -3,6 +3,7 @@ publish. Every action checks, writes in one transaction and records the audit ev
 
 import hashlib
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -36,7 +37,13 @@ def _require_rule_admin(actor: User | None) -> None:
         raise PermissionDenied("Only rule admins may change rule sets.")
 
 
+LABEL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
 def _unique_label(label: str) -> str:
+    # Labels appear in URLs and on the command line: letters, digits, dot, dash and underscore only.
+    if not LABEL_PATTERN.match(label or ""):
+        raise RulePackInvalid({"version.label": ["use letters, digits, '.', '-' and '_' only (at most 64)"]})
     if not RuleSetVersion.objects.filter(label=label).exists():
         return label
     n = 2
