@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "audit",
     "cases",
     "screening",
+    "parties",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,109 @@
+"""Restricted-party lists. A list has versions; importing a file makes a new version all at once, and the
+previous one stays for the record (and for cases whose decisive date it covers)."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ListFormat(models.TextChoices):
+    CSL = "csl", _("US Consolidated Screening List (CSV)")
+    OFAC_SDN = "ofac-sdn", _("OFAC SDN legacy CSV (sdn, alt, add)")
+    UN_XML = "un-xml", _("UN Security Council consolidated list (XML)")
+    CSV = "csv", _("Simple CSV maintained by hand")
+
+
+class RestrictedList(models.Model):
+    key = models.CharField(max_length=64, unique=True, help_text="Stable name rules refer to, e.g. US-CSL.")
+    name = models.CharField(max_length=200)
+    jurisdiction = models.CharField(max_length=3, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    source_url = models.CharField(max_length=500, blank=True)
+    format = models.CharField(max_length=16, choices=ListFormat.choices)
+    # Scores at or above match_threshold are hits; between review_threshold and it, potential hits for review.
+    match_threshold = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.880"))
+    review_threshold = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.780"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListVersion(models.Model):
+    class Status(models.TextChoices):
+        CURRENT = "current", _("Current")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    restricted_list = models.ForeignKey(RestrictedList, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CURRENT, db_index=True)
+    effective_from = models.DateField(
+        help_text="The list as it stood from this day: cases decided on or after it use it."
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_files = models.JSONField(default=list, help_text="Names and SHA-256 of the files imported.")
+    entry_count = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["restricted_list", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["restricted_list", "number"], name="uniq_list_version_number"),
+            models.UniqueConstraint(
+                fields=["restricted_list"], condition=models.Q(status="current"), name="one_current_list_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.restricted_list.key} v{self.number}"
+
+
+class EntryKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ENTITY = "entity", _("Entity")
+    VESSEL = "vessel", _("Vessel")
+    AIRCRAFT = "aircraft", _("Aircraft")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class ListEntry(models.Model):
+    version = models.ForeignKey(ListVersion, on_delete=models.CASCADE, related_name="entries")
+    entry_id = models.CharField(max_length=100, help_text="The list's own identifier for the entry.")
+    kind = models.CharField(max_length=16, choices=EntryKind.choices, default=EntryKind.UNKNOWN)
+    name = models.CharField(max_length=500)
+    # [{"name": "...", "strength": "strong" | "weak"}]: aliases as the list gives them.
+    aliases = models.JSONField(default=list, blank=True)
+    countries = models.JSONField(default=list, blank=True)
+    addresses = models.JSONField(default=list, blank=True)
+    identifiers = models.JSONField(default=list, blank=True)  # [{"type": "...", "value": "..."}]
+    dates = models.JSONField(default=dict, blank=True)  # dates of birth, listing dates...
+    programs = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=200, blank=True, help_text="The sub-list within a consolidated list.")
+    remarks = models.TextField(blank=True)
+    license_requirement = models.TextField(blank=True)
+    license_policy = models.TextField(blank=True)
+    federal_register_notice = models.TextField(blank=True)
+    source_url = models.CharField(max_length=500, blank=True)
+    instrument = models.CharField(max_length=64, blank=True, help_text="Key of the legal instrument that listed it.")
+    listed_from = models.DateField(null=True, blank=True)
+    listed_to = models.DateField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the entry's content: changes when it does.")
+
+    class Meta:
+        ordering = ["version", "id"]
+        verbose_name_plural = "list entries"
+        constraints = [models.UniqueConstraint(fields=["version", "entry_id"], name="uniq_entry_in_version")]
+        indexes = [models.Index(fields=["version", "content_hash"])]
+
+    def __str__(self) -> str:
+        return self.name
