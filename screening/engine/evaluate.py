@@ -20,13 +20,9 @@ from .ladder import LOWEST, RANK, highest
 from .names import name_key
 from .ruleset import CompiledRuleSet, ListEntry, Rule
 
-ITEM_TYPES = frozenset(
-    {"listed_item", "technology", "content_ratio", "foreign_direct_product", "origin_reexport", "destination"}
-)
 CONTROL_TYPES = frozenset({"listed_item", "technology", "content_ratio", "foreign_direct_product", "origin_reexport"})
 CASE_TYPES = frozenset({"catch_all", "end_use", "destination"})
 PARTY_TYPES = frozenset({"party_list", "end_user_category"})
-DEFAULT_OWNERSHIP_THRESHOLD = Decimal("0.5")
 
 ELEMENT_NAMES = {
     "Sc": "scandium", "Y": "yttrium", "La": "lanthanum", "Ce": "cerium", "Pr": "praseodymium", "Nd": "neodymium",
@@ -179,10 +175,7 @@ def match_content_ratio(rule: Rule, item: ItemFacts, facts: CaseFacts, rs: Compi
 
 
 def _adjective(rs: CompiledRuleSet, country: str) -> str:
-    for jurisdiction in rs.jurisdictions.values():
-        if jurisdiction.home_countries == {country}:
-            return jurisdiction.adjective
-    return country
+    return rs.adjectives.get(country, country)
 
 
 def match_foreign_direct_product(rule: Rule, item: ItemFacts, facts: CaseFacts, rs: CompiledRuleSet) -> str | None:
@@ -227,13 +220,6 @@ ITEM_MATCHERS = {
     "origin_reexport": match_origin_reexport,
     "destination": match_destination_item,
 }
-
-
-def _is_item_rule(rule: Rule) -> bool:
-    if rule.type == "destination":
-        c = rule.conditions
-        return bool(rule.code_prefixes or c.get("item_elements") or c.get("item_forms"))
-    return rule.type in ITEM_TYPES
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -422,11 +408,7 @@ def evaluate(facts: CaseFacts, rs: CompiledRuleSet, *, matcher=None) -> dict:
     wanted = facts.jurisdictions or tuple(rs.jurisdictions)
     by_jurisdiction: dict[str, str] = {}
 
-    owner_thresholds = [
-        r.conditions["_ownership"] for r in rs.rules if r.type == "party_list" and "_ownership" in r.conditions
-    ]
-    owner_threshold = min(owner_thresholds, default=DEFAULT_OWNERSHIP_THRESHOLD)
-    matches = screen_parties(facts, rs, matcher, owner_threshold)
+    matches = screen_parties(facts, rs, matcher, rs.owner_threshold)
     live_matches = [m for m in matches if _entry_live(m.entry, rs, day)]
 
     for code in wanted:
@@ -435,12 +417,13 @@ def evaluate(facts: CaseFacts, rs: CompiledRuleSet, *, matcher=None) -> dict:
             continue
         before = len(result.outcomes)
         domestic = facts.exporter_country in jurisdiction.home_countries
-        rules = [r for r in rs.rules if r.jurisdiction == code and _rule_binds(r, facts, domestic)]
+        rules = [r for r in rs.rules_by_jurisdiction.get(code, ()) if _rule_binds(r, facts, domestic)]
         exclusions = [r for r in rules if r.type == "exclusion"]
+        item_rules = rs.item_rules
 
         hits: list[Hit] = []
         for rule in rules:
-            if _is_item_rule(rule):
+            if rule.code in item_rules:
                 matcher_fn = ITEM_MATCHERS[rule.type]
                 for item in facts.items:
                     detail = matcher_fn(rule, item, facts, rs)
@@ -459,7 +442,7 @@ def evaluate(facts: CaseFacts, rs: CompiledRuleSet, *, matcher=None) -> dict:
         for rule in rules:
             if rule.conditions.get("requires_controlled_item", rule.type == "end_use") and not controlled_items:
                 continue
-            if rule.type in CASE_TYPES and not _is_item_rule(rule):
+            if rule.type in CASE_TYPES and rule.code not in item_rules:
                 hit = _case_hit(rule, facts)
                 if hit:
                     later.append(hit)

@@ -18,8 +18,10 @@ _SPACE = re.compile(r"\s+")
 
 
 def fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # Plain ASCII has nothing to decompose and no accents to drop: most names skip the per-character pass.
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold().replace("&", " and ")
     text = _PUNCT.sub(" ", text)
     return _SPACE.sub(" ", text).strip()

@@ -113,8 +113,25 @@ class Jurisdiction:
     home_countries: frozenset[str]
 
 
+ITEM_TYPES = frozenset(
+    {"listed_item", "technology", "content_ratio", "foreign_direct_product", "origin_reexport", "destination"}
+)
+DEFAULT_OWNERSHIP_THRESHOLD = Decimal("0.5")
+
+
+def is_item_rule(rule: Rule) -> bool:
+    """Whether the rule finds its hits on item lines (a destination rule does when it names items)."""
+    if rule.type == "destination":
+        c = rule.conditions
+        return bool(rule.code_prefixes or c.get("item_elements") or c.get("item_forms"))
+    return rule.type in ITEM_TYPES
+
+
 @dataclass(slots=True)
 class CompiledRuleSet:
+    """A rule set ready to evaluate. It is not changed once built: the indexes below are made here, once, so that
+    evaluating a case looks rules and suspensions up instead of scanning for them."""
+
     version: str
     published_at: str | None
     jurisdictions: dict[str, Jurisdiction]
@@ -123,12 +140,43 @@ class CompiledRuleSet:
     groups: dict[str, frozenset[str]]
     list_entries: dict[str, list[ListEntry]] = field(default_factory=dict)  # name key → entries
     lists: dict[str, str] = field(default_factory=dict)  # list key → list name
+    # Indexes, in rule-table order within each jurisdiction:
+    rules_by_jurisdiction: dict[str, tuple[Rule, ...]] = field(init=False)
+    item_rules: frozenset[str] = field(init=False)  # codes of the rules that find their hits on item lines
+    owner_threshold: Decimal = field(init=False)  # the lowest ownership share any party-list rule looks through
+    adjectives: dict[str, str] = field(init=False)  # country → adjective of the regime whose only home it is
+    _suspensions_by_target: dict[tuple[str, str], tuple[int, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        by_jurisdiction: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            by_jurisdiction.setdefault(rule.jurisdiction, []).append(rule)
+        self.rules_by_jurisdiction = {code: tuple(rules) for code, rules in by_jurisdiction.items()}
+        self.item_rules = frozenset(rule.code for rule in self.rules if is_item_rule(rule))
+        thresholds = [
+            r.conditions["_ownership"] for r in self.rules if r.type == "party_list" and "_ownership" in r.conditions
+        ]
+        self.owner_threshold = min(thresholds, default=DEFAULT_OWNERSHIP_THRESHOLD)
+        self.adjectives = {}
+        for jurisdiction in self.jurisdictions.values():
+            if len(jurisdiction.home_countries) == 1:
+                self.adjectives.setdefault(next(iter(jurisdiction.home_countries)), jurisdiction.adjective)
+        by_target: dict[tuple[str, str], list[int]] = {}
+        for index, suspension in enumerate(self.suspensions):
+            by_target.setdefault((suspension.target_kind, suspension.target), []).append(index)
+        self._suspensions_by_target = {target: tuple(indexes) for target, indexes in by_target.items()}
 
     def suspension_for(self, kinds_and_targets: list[tuple[str, str]], day: date) -> Suspension | None:
-        """The suspension in force on `day` for any of the targets, the one that lasts longest."""
+        """The suspension in force on `day` for any of the targets, the one that lasts longest (of two that end
+        together, the one listed first)."""
+        index = self._suspensions_by_target
+        found = [i for target in kinds_and_targets for i in index.get(target, ())]
+        if not found:
+            return None
         best = None
-        for suspension in self.suspensions:
-            if not ((suspension.target_kind, suspension.target) in kinds_and_targets and suspension.covers(day)):
+        for i in sorted(set(found)):
+            suspension = self.suspensions[i]
+            if not suspension.covers(day):
                 continue
             if best is None or (suspension.last_day or date.max) > (best.last_day or date.max):
                 best = suspension
