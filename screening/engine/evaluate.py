@@ -128,6 +128,8 @@ def match_technology(rule: Rule, item: ItemFacts, facts: CaseFacts, rs: Compiled
 
 
 def match_content_ratio(rule: Rule, item: ItemFacts, facts: CaseFacts, rs: CompiledRuleSet) -> str | None:
+    if not item.content:  # most lines declare no foreign content: nothing to add up
+        return None
     c = rule.conditions
     origin = c["origin"]
     if not _kinds_ok(rule, item, ("goods",)) or item.produced_in == origin:
