@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .results import RESULTS_FILE, merge_results
 
-MODULES = ["benchmarks.intake", "benchmarks.screening"]
+MODULES = ["benchmarks.intake", "benchmarks.screening", "benchmarks.matching"]
 DEFAULT_DATABASE = "licensa_bench"
 ROOT = Path(__file__).resolve().parent.parent
 
