@@ -36,9 +36,10 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 
 install: $(STAMP) ## Create .venv and install requirements (only when they changed)
 
-setup: install ## Install, migrate, load the seed rule pack and the demo data (idempotent)
+setup: install ## Install, migrate, load the seed rule pack, the shipped lists and the demo data (idempotent)
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
 	$(DEV_ENV) $(PY) manage.py load_rule_pack --publish
+	$(DEV_ENV) $(PY) manage.py load_shipped_lists
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
 run: setup ## Serve on HOST:PORT (runserver with DEBUG, gunicorn without); a Celery worker too when REDIS_URL is set

@@ -13,17 +13,15 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from parties.screening import make_matcher
 from screening.engine import evaluate, facts_from_document
 from screening.engine import ruleset as compiled
 from screening.engine.facts import normalise_code
-from screening.engine.names import name_key
 from screening.models import (
     ControlEntry,
     CountryGroup,
     Instrument,
     Jurisdiction,
-    PartyList,
-    PartyListEntry,
     Provision,
     Rule,
     RuleSetVersion,
@@ -141,30 +139,53 @@ def _rule(row: Rule, version: RuleSetVersion, suspensions: dict) -> compiled.Rul
     return rule
 
 
-def _party_lists(version: RuleSetVersion, suspensions: dict) -> tuple[dict, dict]:
-    entries: dict[str, list[compiled.ListEntry]] = {}
-    names: dict[str, str] = {}
-    for party_list in PartyList.objects.filter(version=version).order_by("id"):
-        names[party_list.key] = party_list.name
-        _suspensions([("list", party_list.key)], version, suspensions)
-        for row in PartyListEntry.objects.filter(party_list=party_list).order_by("id"):
-            instrument = _instrument(row.instrument, version) if row.instrument else None
-            if instrument is not None:
-                _suspensions([("instrument", instrument.key)], version, suspensions)
-            for name in [row.name, *(row.aliases or ())]:
-                entry = compiled.ListEntry(
-                    list_key=party_list.key,
-                    list_name=party_list.name,
-                    entry_id=row.entry_id,
-                    name=row.name,
-                    key=name_key(name),
-                    country=row.country or "",
-                    instrument=instrument,
-                    listed_from=row.listed_from,
-                    listed_to=row.listed_to,
+def _party_lists(version: RuleSetVersion, suspensions: dict, on) -> tuple[list, dict]:
+    """The restricted-party lists in force on `on`, read and indexed again for this one case."""
+    from parties.models import ListEntry as StoredEntry
+    from parties.models import ListVersion, RestrictedList
+    from parties.screening import DETAIL_FIELDS, load_list
+
+    loaded, instruments = [], {}
+    for restricted in RestrictedList.objects.order_by("id"):
+        list_version = (
+            ListVersion.objects.filter(restricted_list=restricted, effective_from__lte=on)
+            .order_by("-effective_from", "-number")
+            .first()
+        )
+        if list_version is None:
+            continue
+        _suspensions([("list", restricted.key)], version, suspensions)
+        records = []
+        for row in StoredEntry.objects.filter(version=list_version).order_by("id"):
+            if row.instrument:
+                instrument = _instrument(row.instrument, version)
+                if instrument is not None:
+                    instruments[instrument.key] = instrument
+                    _suspensions([("instrument", instrument.key)], version, suspensions)
+            record = {
+                f: getattr(row, f)
+                for f in (
+                    "entry_id",
+                    "kind",
+                    "name",
+                    "aliases",
+                    "instrument",
+                    "listed_from",
+                    "listed_to",
+                    *DETAIL_FIELDS,
                 )
-                entries.setdefault(entry.key, []).append(entry)
-    return entries, names
+            }
+            records.append(record)
+        loaded.append(
+            load_list(
+                key=restricted.key,
+                name=restricted.name,
+                records=records,
+                match_threshold=restricted.match_threshold,
+                review_threshold=restricted.review_threshold,
+            )
+        )
+    return loaded, instruments
 
 
 def naive_screen(doc: dict, *, version: RuleSetVersion) -> dict:
@@ -181,7 +202,7 @@ def naive_screen(doc: dict, *, version: RuleSetVersion) -> dict:
     }
     suspensions: dict[int, compiled.Suspension] = {}
     rules = [_rule(row, version, suspensions) for row in Rule.objects.filter(version=version).order_by("id")]
-    list_entries, lists = _party_lists(version, suspensions)
+    loaded_lists, instruments = _party_lists(version, suspensions, facts.decisive_date)
     rule_set = compiled.CompiledRuleSet(
         version=version.label,
         published_at=version.published_at.isoformat() if version.published_at else None,
@@ -190,7 +211,6 @@ def naive_screen(doc: dict, *, version: RuleSetVersion) -> dict:
         # In table order, as a compiled rule set has them: of two suspensions ending together, the first wins.
         suspensions=[suspensions[pk] for pk in sorted(suspensions)],
         groups={},
-        list_entries=list_entries,
-        lists=lists,
+        instruments=instruments,
     )
-    return evaluate(facts, rule_set)
+    return evaluate(facts, rule_set, matcher=make_matcher(loaded_lists, rule_set))

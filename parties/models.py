@@ -107,3 +107,74 @@ class ListEntry(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Decision(models.TextChoices):
+    TRUE_MATCH = "true_match", _("True match")
+    FALSE_POSITIVE = "false_positive", _("False positive")
+
+
+class Disposition(models.Model):
+    """A reviewer's decision on a party against a list entry, remembered against the party (its normalised
+    name and country) and the entry's content: the same hit is not raised again until the entry changes."""
+
+    party_key = models.CharField(max_length=300, db_index=True)
+    party_country = models.CharField(max_length=2, blank=True)
+    party_name = models.CharField(max_length=300)
+    restricted_list = models.ForeignKey(RestrictedList, on_delete=models.PROTECT, related_name="dispositions")
+    entry_id = models.CharField(max_length=100)
+    entry_hash = models.CharField(max_length=64)
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    reason = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(fields=["party_key", "party_country", "restricted_list", "entry_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.party_name} ~ {self.entry_id}: {self.decision}"
+
+
+class PotentialMatch(models.Model):
+    """A list hit on a case's party (or a declared owner) for a reviewer to dispose of."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DISPOSED = "disposed", _("Disposed")
+
+    class Origin(models.TextChoices):
+        SCREENING = "screening", _("Screening of the case")
+        LIST_UPDATE = "list_update", _("A new version of the list")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="potential_matches")
+    party_index = models.PositiveIntegerField()
+    party_name = models.CharField(max_length=300)
+    via_owner = models.CharField(max_length=300, blank=True)
+    restricted_list = models.ForeignKey(RestrictedList, on_delete=models.PROTECT, related_name="+")
+    list_version = models.ForeignKey(ListVersion, on_delete=models.PROTECT, related_name="+")
+    entry_id = models.CharField(max_length=100)
+    entry_name = models.CharField(max_length=500)
+    entry_hash = models.CharField(max_length=64)
+    score = models.DecimalField(max_digits=5, decimal_places=4)
+    band = models.CharField(max_length=8, help_text="hit (at or above the list's threshold) or review")
+    explanation = models.JSONField(default=dict)
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.SCREENING)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    disposition = models.ForeignKey(Disposition, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            # Raised once per party, entry and entry content, however often the case is screened.
+            models.UniqueConstraint(
+                fields=["case", "party_index", "via_owner", "restricted_list", "entry_id", "entry_hash"],
+                name="uniq_potential_match",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_name} ~ {self.entry_name} ({self.score})"

@@ -55,5 +55,12 @@ def resolve_rule_set(label: str | None) -> RuleSetVersion:
 
 
 def screen(doc: dict, *, version: RuleSetVersion, decisive_date: date | None = None, matcher=None) -> dict:
-    """Screen a valid case document against a published version."""
-    return screen_document(doc, compiled_rule_set(version), decisive_date=decisive_date, matcher=matcher)
+    """Screen a valid case document against a published version, and its parties against the restricted-party
+    lists in force on the decisive date."""
+    from parties.screening import party_matcher
+
+    rule_set = compiled_rule_set(version)
+    if matcher is None:
+        on = decisive_date or date.fromisoformat(doc["decisive_date"])
+        matcher = party_matcher(on=on, rule_set=rule_set)
+    return screen_document(doc, rule_set, decisive_date=decisive_date, matcher=matcher)

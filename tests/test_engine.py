@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from screening.contract import validate
-from screening.engine import compile_rule_set, screen_document
+from screening.engine import compile_rule_set
+from screening.engine import screen_document as engine_screen
 
 from .engine_cases import CN, DE, JP, KR, SG, case, item, party
+from .shipped_lists import cn_matcher
 
 SEED = Path(__file__).resolve().parent.parent / "screening" / "seed" / "rulepack.json"
 
@@ -19,6 +21,11 @@ SEED = Path(__file__).resolve().parent.parent / "screening" / "seed" / "rulepack
 @pytest.fixture(scope="module")
 def rs():
     return compile_rule_set(json.loads(SEED.read_text()))
+
+
+def screen_document(doc, rule_set, **kwargs):
+    """The engine with the Chinese lists the product ships, as the product screens."""
+    return engine_screen(doc, rule_set, matcher=cn_matcher(rule_set), **kwargs)
 
 
 def fired(d):
@@ -560,18 +567,22 @@ def test_every_reason_names_rule_citation_and_what_it_fired_on(rs):
     assert by_rule["CN-LIST-CONTROL"]["party"] == 0
     assert "Control List" in by_rule["CN-LIST-CONTROL"]["detail"]
     assert d["reasons"][0]["outcome"] == "prohibited", "highest outcome first"
-    assert d["party_matches"] == [
-        {
-            "party": 0,
-            "list": "CN-CONTROL",
-            "list_name": "Control List",
-            "entry": "CN-CONTROL-21-12",
-            "entry_name": "Cubic Corporation",
-            "matched_name": "Cubic Corporation",
-            "score": 1.0,
-            "via_owner": None,
-        }
-    ]
+    (match,) = d["party_matches"]
+    assert {
+        k: match[k]
+        for k in ("party", "list", "list_name", "entry", "entry_name", "matched_name", "via_owner", "status")
+    } == {
+        "party": 0,
+        "list": "CN-CONTROL",
+        "list_name": "Control List",
+        "entry": "CN-CONTROL-21-12",
+        "entry_name": "Cubic Corporation",
+        "matched_name": "Cubic Corporation",
+        "via_owner": None,
+        "status": "hit",
+    }
+    assert match["score"] == 1.0 and match["explanation"]["method"]
+    assert match["details"]["programs"] == ["Control List"]
 
 
 def test_suspended_reason_says_when_it_returns(rs):

@@ -105,11 +105,14 @@ def test_publish_refuses_a_draft_whose_references_do_not_resolve(published, rule
         ),
         (lambda p: p["suspensions"][0].update({"to": "2020-01-01"}), "suspensions[0].to"),
         (lambda p: p["suspensions"][0].update({"by": "NOPE"}), "suspensions[0].by"),
-        (lambda p: p["rules"].append(copy.deepcopy(p["rules"][0])), "rules[27].code"),
+        (lambda p: p["rules"].append(copy.deepcopy(p["rules"][0])), "rules[28].code"),
         (lambda p: p["rules"][3]["conditions"].update(bogus=1), "rules[3].conditions.bogus"),
         (lambda p: p["rules"][3].update(outcome="maybe"), "rules[3].outcome"),
         (lambda p: p["instruments"][0].pop("citation"), "instruments[0].citation"),
-        (lambda p: p["lists"][0]["entries"][0].update(instrument="NOPE"), "lists[0].entries[0].instrument"),
+        (
+            lambda p: p["lists"][0]["entries"].append({"name": "X", "instrument": "NOPE"}),
+            "lists[0].entries[0].instrument",
+        ),
         (lambda p: p["rules"][1]["conditions"].update(excludes=["NOPE"]), "rules[1].conditions.excludes[0]"),
     ],
 )

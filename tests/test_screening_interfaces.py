@@ -26,6 +26,7 @@ EXAMPLES = __import__("pathlib").Path(__file__).resolve().parent.parent / "scree
 @pytest.fixture
 def seeded(db):
     call_command("load_rule_pack", "--publish", stdout=io.StringIO())
+    call_command("load_shipped_lists", "--only", "CN-CONTROL", "CN-WATCH", "CN-UEL", stdout=io.StringIO())
 
 
 def screen_cli(monkeypatch, text: str, *args):

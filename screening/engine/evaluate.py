@@ -61,13 +61,31 @@ class PartyMatch:
     matched_name: str
     via_owner: str | None
     owner_share: Decimal | None
+    # A potential match below the list's hit threshold: shown for a reviewer to dispose of; fires no rule.
+    review: bool = False
+    explanation: dict | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListMatch:
+    """What a matcher answers for one name: the entry, the score, the name or alias that matched, whether it is
+    only a potential match for review, and how it matched."""
+
+    entry: ListEntry
+    score: float
+    matched_name: str
+    review: bool = False
+    explanation: dict | None = None
 
 
 def exact_matcher(rule_set: CompiledRuleSet):
     """The rule set's own lists, matched on the normalised name."""
 
-    def match(name: str, country: str) -> list[tuple[ListEntry, float, str]]:
-        return [(entry, 1.0, entry.name) for entry in rule_set.list_entries.get(name_key(name), ())]
+    def match(name: str, country: str) -> list[ListMatch]:
+        return [
+            ListMatch(entry, 1.0, entry.name, explanation={"method": "exact after normalisation"})
+            for entry in rule_set.list_entries.get(name_key(name), ())
+        ]
 
     return match
 
@@ -340,13 +358,17 @@ def screen_parties(facts: CaseFacts, rs: CompiledRuleSet, matcher, owner_thresho
     """Every list match for the parties and their owners (owners holding at least `owner_threshold`)."""
     found: list[PartyMatch] = []
     for party in facts.parties:
-        for entry, score, matched in matcher(party.name, party.country):
-            found.append(PartyMatch(party.index, entry, score, matched, None, None))
+        for m in matcher(party.name, party.country):
+            found.append(PartyMatch(party.index, m.entry, m.score, m.matched_name, None, None, m.review, m.explanation))
         for owner in party.owners:
             if owner.share < owner_threshold:
                 continue
-            for entry, score, matched in matcher(owner.name, owner.country):
-                found.append(PartyMatch(party.index, entry, score, matched, owner.name, owner.share))
+            for m in matcher(owner.name, owner.country):
+                found.append(
+                    PartyMatch(
+                        party.index, m.entry, m.score, m.matched_name, owner.name, owner.share, m.review, m.explanation
+                    )
+                )
     return found
 
 
@@ -359,7 +381,7 @@ def _party_hits(rule: Rule, facts: CaseFacts, matches: list[PartyMatch]) -> list
         threshold = c.get("_ownership")
         for m in matches:
             party = facts.parties[m.party]
-            if m.entry.list_key not in lists or (roles and party.role not in roles):
+            if m.review or m.entry.list_key not in lists or (roles and party.role not in roles):
                 continue
             if m.via_owner is not None:
                 if threshold is None or m.owner_share < threshold:
@@ -482,6 +504,9 @@ def evaluate(facts: CaseFacts, rs: CompiledRuleSet, *, matcher=None) -> dict:
                 "matched_name": m.matched_name,
                 "score": m.score,
                 "via_owner": m.via_owner,
+                "status": "review" if m.review else "hit",
+                **({"details": m.entry.details} if m.entry.details else {}),
+                **({"explanation": m.explanation} if m.explanation else {}),
             }
             for m in _unique_matches(live_matches)
         ],

@@ -74,6 +74,9 @@ class ListEntry:
     instrument: Instrument | None
     listed_from: date | None
     listed_to: date | None
+    # What a reviewer needs beside the name: programmes, licence requirement and policy, Federal Register
+    # notice, sub-list, content hash. Carried into the determination's party matches.
+    details: dict = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -140,6 +143,7 @@ class CompiledRuleSet:
     groups: dict[str, frozenset[str]]
     list_entries: dict[str, list[ListEntry]] = field(default_factory=dict)  # name key → entries
     lists: dict[str, str] = field(default_factory=dict)  # list key → list name
+    instruments: dict[str, Instrument] = field(default_factory=dict)  # key → instrument
     # Indexes, in rule-table order within each jurisdiction:
     rules_by_jurisdiction: dict[str, tuple[Rule, ...]] = field(init=False)
     item_rules: frozenset[str] = field(init=False)  # codes of the rules that find their hits on item lines
@@ -323,4 +327,5 @@ def compile_rule_set(pack: dict, *, version: str | None = None, published_at: st
         groups=groups,
         list_entries=list_entries,
         lists=lists,
+        instruments=instruments,
     )
