@@ -4,9 +4,9 @@ The figures it guards are in docs/benchmarks.md ("Party matching"); `python -m b
 from benchmarks.matching import LOGIC_V2_THRESHOLD, evaluate
 from parties.matching import DEFAULT_THRESHOLD, REVIEW_THRESHOLD
 
-# Measured: F1 0.872 on all 826 pairs at the default threshold; 0.885 on the even rows the parameters were
+# Measured: F1 0.870 on all 826 pairs at the default threshold; 0.883 on the even rows the parameters were
 # checked on, 0.856 on the odd rows held out. The floor is 0.02 below.
-F1_FLOOR = 0.852
+F1_FLOOR = 0.850
 
 
 def test_quality_on_the_labelled_pairs_beats_logic_v2_and_keeps_its_floor():

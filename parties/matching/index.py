@@ -39,6 +39,8 @@ CANDIDATES = 25
 # Words of four letters or more are reached through their one-letter deletions; shorter ones only exactly or by
 # sound (a deletion of a three-letter word matches too much to be worth it).
 MIN_DELETION_LENGTH = 4
+# A candidate needs at least this share of the best candidate's vote to be scored.
+MIN_VOTE_SHARE = 0.4
 # A word found by sound or through a deletion counts this much of its rarity in the candidate vote.
 INEXACT_VOTE = 0.6
 
@@ -270,9 +272,16 @@ class MatchIndex:
         for key in self._whole_keys(form):
             for name_id in self._whole.get(key, ()):
                 votes[name_id] += 10.0  # the same letters or the initials: always worth scoring
+        if not votes:
+            return []
         if len(votes) <= limit:
-            return sorted(votes, key=votes.__getitem__, reverse=True)
-        return heapq.nlargest(limit, votes, key=votes.__getitem__)
+            best = sorted(votes, key=votes.__getitem__, reverse=True)
+        else:
+            best = heapq.nlargest(limit, votes, key=votes.__getitem__)
+        # Names that share only a common word with the query, when others share its rare ones, are not worth
+        # scoring: they cannot cover the query's rare words.
+        floor = votes[best[0]] * MIN_VOTE_SHARE
+        return [name_id for name_id in best if votes[name_id] >= floor]
 
     # --- search ----------------------------------------------------------------------------------------------
 
