@@ -119,7 +119,244 @@ def _write_version(*, list_key, fmt, paths, entries, actor, name, jurisdiction, 
         },
         message=f"{list_key}: {len(added)} added, {len(removed)} removed, {len(changed)} changed",
     )
+    if added or changed:
+        version_id = version.pk
+        transaction.on_commit(lambda: _enqueue_delta(version_id), robust=True)
     return ImportSummary(version=version, entries=len(entries), added=added, removed=removed, changed=changed)
 
 
+def _enqueue_delta(version_id: int) -> None:
+    from .tasks import rescreen_list_delta
+
+    rescreen_list_delta.delay(version_id)
+
+
 __all__ = ["ImportSummary", "ListFileError", "ListImportRefused", "list_import"]
+
+
+# --- Potential matches and dispositions ------------------------------------------------------------------------
+
+OPEN_CASE_EXCLUDED = ("draft", "withdrawn", "closed", "refused")
+
+
+def potential_matches_raise(*, case, determination: dict, origin: str = "screening") -> list:
+    """Record the determination's party matches as work for reviewers, once per party, entry and entry content."""
+    from .models import PotentialMatch
+
+    if not determination.get("party_matches"):
+        return []
+    from datetime import date as _date
+
+    from .screening import lists_in_force
+
+    versions = {
+        v.restricted_list.key: v for v in lists_in_force(on=_date.fromisoformat(determination["decisive_date"]))
+    }
+    parties = list(case.parties.all())
+    raised = []
+    for m in determination["party_matches"]:
+        version = versions.get(m["list"])
+        if version is None:
+            continue
+        match, created = PotentialMatch.objects.get_or_create(
+            case=case,
+            party_index=m["party"],
+            via_owner=m.get("via_owner") or "",
+            restricted_list=version.restricted_list,
+            entry_id=m["entry"],
+            entry_hash=(m.get("details") or {}).get("content_hash", ""),
+            defaults={
+                "party_name": parties[m["party"]].name if m["party"] < len(parties) else "",
+                "list_version": version,
+                "entry_name": m.get("entry_name", ""),
+                "score": m["score"],
+                "band": m.get("status", "hit"),
+                "explanation": m.get("explanation") or {},
+                "origin": origin,
+            },
+        )
+        if created:
+            raised.append(match)
+    if raised:
+        audit_record(
+            actor=None,
+            verb="case.party_matches_raised",
+            target=case,
+            case=case,
+            organisation=case.organisation,
+            after={
+                "origin": origin,
+                "matches": [
+                    {"party": m.party_name, "list": m.restricted_list.key, "entry": m.entry_id, "score": str(m.score)}
+                    for m in raised
+                ],
+            },
+        )
+    return raised
+
+
+class DispositionRefused(Exception):
+    pass
+
+
+@transaction.atomic
+def potential_match_dispose(*, match, actor: User, decision: str, reason: str):
+    """A reviewer decides a potential match: true match or false positive, with a reason. The decision is
+    remembered against the party and the entry's content, so the same hit is not raised again until the entry
+    changes."""
+    from screening.engine.names import name_key
+
+    from .models import Decision, Disposition, PotentialMatch
+
+    if not actor.has_role(Role.REVIEWER, Role.SENIOR_REVIEWER):
+        raise DispositionRefused("Only reviewers may dispose of potential matches.")
+    if decision not in Decision.values:
+        raise DispositionRefused(f"Decision must be one of: {', '.join(Decision.values)}.")
+    if not (reason or "").strip():
+        raise DispositionRefused("Give the reason for the decision.")
+    case = match.case
+    party = case.parties.all()[match.party_index] if match.party_index < case.parties.count() else None
+    name = match.via_owner or match.party_name
+    owner_country = ""
+    if party is not None and match.via_owner:
+        owner = next((o for o in party.owners.all() if o.name == match.via_owner), None)
+        owner_country = owner.country.code if owner and owner.country else ""
+    country = owner_country if match.via_owner else (party.country.code if party is not None else "")
+    disposition = Disposition.objects.create(
+        party_key=name_key(name),
+        party_country=country,
+        party_name=name,
+        restricted_list=match.restricted_list,
+        entry_id=match.entry_id,
+        entry_hash=match.entry_hash,
+        decision=decision,
+        reason=reason.strip(),
+        decided_by=actor,
+        case=case,
+    )
+    updated = PotentialMatch.objects.filter(pk=match.pk, status=PotentialMatch.Status.OPEN).update(
+        status=PotentialMatch.Status.DISPOSED, disposition=disposition
+    )
+    if updated != 1:
+        raise DispositionRefused("Someone else disposed of this match a moment ago.")
+    audit_record(
+        actor=actor,
+        verb="party_match.disposed",
+        target=disposition,
+        case=case,
+        organisation=case.organisation,
+        after={
+            "party": name,
+            "list": match.restricted_list.key,
+            "entry": match.entry_id,
+            "entry_hash": match.entry_hash,
+            "decision": decision,
+            "reason": reason.strip(),
+        },
+    )
+    return disposition
+
+
+def list_delta_rescreen(*, version_id: int) -> list:
+    """After a list import: screen only the entries added or changed by this version against the parties (and
+    declared owners) of open cases whose decisive date this version covers, and raise new potential matches."""
+    from django.db.models import Q
+
+    from cases.models import Case
+    from cases.selectors import with_facts
+
+    from .models import ListEntry as StoredEntry
+    from .models import ListVersion
+    from .screening import DETAIL_FIELDS, load_list, stored_dispositions
+
+    version = ListVersion.objects.select_related("restricted_list").get(pk=version_id)
+    restricted = version.restricted_list
+    previous = (
+        ListVersion.objects.filter(restricted_list=restricted, number__lt=version.number).order_by("-number").first()
+    )
+    before = (
+        dict(StoredEntry.objects.filter(version=previous).values_list("entry_id", "content_hash")) if previous else {}
+    )
+    fields = [
+        "entry_id",
+        "kind",
+        "name",
+        "aliases",
+        "countries",
+        "identifiers",
+        "instrument",
+        "listed_from",
+        "listed_to",
+        *DETAIL_FIELDS,
+    ]
+    delta = [
+        r
+        for r in StoredEntry.objects.filter(version=version).values(*dict.fromkeys(fields))
+        if before.get(r["entry_id"]) != r["content_hash"]
+    ]
+    if not delta:
+        return []
+    loaded = load_list(
+        key=restricted.key,
+        name=restricted.name,
+        records=delta,
+        match_threshold=restricted.match_threshold,
+        review_threshold=restricted.review_threshold,
+        version_id=version.pk,
+    )
+    dispositions = stored_dispositions()
+    cases = with_facts(
+        Case.objects.exclude(status__in=OPEN_CASE_EXCLUDED).filter(
+            Q(decisive_date__gte=version.effective_from) | Q(decisive_date__isnull=True)
+        )
+    )
+    from screening.engine.names import name_key
+
+    from .models import PotentialMatch
+
+    raised = []
+    for case in cases:
+        for index, party in enumerate(case.parties.all()):
+            queries = [(party.name, party.country.code, "")]
+            queries += [(o.name, o.country.code if o.country else "", o.name) for o in party.owners.all()]
+            for name, country, via_owner in queries:
+                for m in loaded.index.search(name, country=country or None, threshold=loaded.review_threshold, limit=5):
+                    record = loaded.records[m.entry_id]
+                    decision = dispositions(name_key(name), country, restricted.key, m.entry_id, record["content_hash"])
+                    if decision == "false_positive":
+                        continue
+                    match, created = PotentialMatch.objects.get_or_create(
+                        case=case,
+                        party_index=index,
+                        via_owner=via_owner,
+                        restricted_list=restricted,
+                        entry_id=m.entry_id,
+                        entry_hash=record["content_hash"],
+                        defaults={
+                            "party_name": party.name,
+                            "list_version": version,
+                            "entry_name": record["name"],
+                            "score": round(m.score, 4),
+                            "band": "review" if m.score < loaded.match_threshold else "hit",
+                            "explanation": m.explanation.as_dict(),
+                            "origin": PotentialMatch.Origin.LIST_UPDATE,
+                        },
+                    )
+                    if created:
+                        raised.append(match)
+                        audit_record(
+                            actor=None,
+                            verb="case.party_match_raised",
+                            target=match,
+                            case=case,
+                            organisation=case.organisation,
+                            after={
+                                "party": name,
+                                "list": restricted.key,
+                                "entry": m.entry_id,
+                                "score": str(match.score),
+                                "origin": "list_update",
+                                "list_version": version.number,
+                            },
+                        )
+    return raised
