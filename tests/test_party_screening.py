@@ -187,3 +187,39 @@ def test_delta_rescreening_with_the_sdn_pair(seeded, officer, reviewer, django_c
     assert all(m.list_version == summary.version for m in new)
     assert Disposition.objects.count() == 1
     assert AuditEvent.objects.filter(verb="case.party_match_raised", case=draft).count() == 3
+
+
+@pytest.mark.django_db
+def test_match_names_command(monkeypatch):
+    import sys
+
+    list_import(
+        list_key="UN-SC",
+        fmt="un-xml",
+        paths=[ROOT / "tests" / "data" / "lists" / "un_consolidated_2026-02-27.xml.gz"],
+        actor=None,
+    )
+    lines = [
+        json.dumps({"name": "Eric Badege", "country": "CD"}),
+        json.dumps({"name": "Badege, Erik"}),
+        json.dumps({"name": "Completely Unrelated Bakery"}),
+        "{broken",
+        json.dumps({"name": ""}),
+        json.dumps({"name": "X", "country": "Congo"}),
+    ]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit) as info:
+        call_command("match_names", "--list", "UN-SC", stdout=out, stderr=err)
+    assert info.value.code == 2
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["query"] for r in results] == ["Eric Badege", "Badege, Erik", "Completely Unrelated Bakery"]
+    assert results[0]["matches"][0]["name"] == "ERIC BADEGE" and results[0]["matches"][0]["list"] == "UN-SC"
+    assert results[1]["matches"][0]["entry_id"] == results[0]["matches"][0]["entry_id"]
+    assert results[2]["matches"] == []
+    assert set(results[0]["matches"][0]) == {"list", "entry_id", "name", "score", "matched_name"}
+    assert err.getvalue().splitlines() == [
+        "line 4: invalid JSON: Expecting property name enclosed in double quotes",
+        'line 5: name: a non-empty string is required ({"name": …, "country": …})',
+        "line 6: country: not an ISO 3166-1 alpha-2 code",
+    ]
