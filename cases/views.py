@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from audit.selectors import audit_events_for_case
+from parties.selectors import potential_matches_for_case
 from screening.selectors import determination_for_display, latest_screening
 
 from .completeness import case_check_completeness
@@ -186,6 +187,7 @@ def _detail_context(request: HttpRequest, case: Case, **extra) -> dict:
     return {
         "case": case,
         "screening": screening,
+        "potential_matches": potential_matches_for_case(case=case, user=request.user),
         "determination": determination_for_display(screening.determination, items=items, parties=parties)
         if screening
         else None,

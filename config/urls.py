@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 urlpatterns = [
     path("", include("accounts.urls")),
     path("cases/", include("cases.urls")),
+    path("cases/", include("parties.urls")),
     path("rules/", include("screening.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

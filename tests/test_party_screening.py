@@ -223,3 +223,39 @@ def test_match_names_command(monkeypatch):
         'line 5: name: a non-empty string is required ({"name": …, "country": …})',
         "line 6: country: not an ISO 3166-1 alpha-2 code",
     ]
+
+
+@pytest.mark.django_db
+def test_reviewer_disposes_of_a_match_in_the_browser(
+    seeded, officer, other_officer, reviewer, auditor, client, django_capture_on_commit_callbacks
+):
+    list_import(list_key="OFAC-SDN", fmt="ofac-sdn", paths=[SDN_APRIL], actor=None, effective_from=date(2024, 4, 2))
+    draft = make_case(officer, decisive_date=date(2026, 12, 1), parties=[party_data(name="Bahman Group", country="IR")])
+    with django_capture_on_commit_callbacks(execute=True):
+        case_submit(case=draft, actor=officer)
+    potential_matches_raise(case=draft, determination=Screening.objects.get(case=draft).determination)
+    match = PotentialMatch.objects.get(case=draft)
+    page = f"/cases/{draft.reference}/"
+    url = f"/cases/{draft.reference}/party-matches/{match.pk}/"
+
+    client.force_login(reviewer)
+    assert "Restricted-party matches to dispose of" in client.get(page).content.decode()
+    body = client.get(url).content.decode()
+    assert "BAHMAN GROUP" in body and "Record the decision" in body
+    response = client.post(url, {"decision": "false_positive", "reason": "  "})
+    assert response.status_code == 200 and "Give the reason for the decision." in response.content.decode()
+    assert PotentialMatch.objects.get(pk=match.pk).status == "open"
+    response = client.post(url, {"decision": "false_positive", "reason": "Different firm, different country."})
+    assert response.status_code == 302
+    assert PotentialMatch.objects.get(pk=match.pk).status == "disposed"
+
+    client.force_login(auditor)
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"decision": "true_match", "reason": "x"}).status_code == 403
+    client.force_login(officer)
+    assert "Restricted-party matches to dispose of" not in client.get(page).content.decode()
+    assert client.get(url).status_code == 403
+    client.force_login(other_officer)
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
