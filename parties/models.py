@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .matching import DEFAULT_THRESHOLD, REVIEW_THRESHOLD
+
 
 class ListFormat(models.TextChoices):
     CSL = "csl", _("US Consolidated Screening List (CSV)")
@@ -23,8 +25,9 @@ class RestrictedList(models.Model):
     source_url = models.CharField(max_length=500, blank=True)
     format = models.CharField(max_length=16, choices=ListFormat.choices)
     # Scores at or above match_threshold are hits; between review_threshold and it, potential hits for review.
-    match_threshold = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.880"))
-    review_threshold = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.780"))
+    # Defaults from the matcher's evaluation (docs/benchmarks.md, "Party matching").
+    match_threshold = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal(str(DEFAULT_THRESHOLD)))
+    review_threshold = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal(str(REVIEW_THRESHOLD)))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
