@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
@@ -31,10 +32,13 @@ class User(AbstractUser):
 
     @cached_property
     def role_set(self) -> frozenset[Role]:
+        return self.roles_from_groups(g.name for g in self.groups.all())
+
+    def roles_from_groups(self, names: Iterable[str]) -> frozenset[Role]:
+        """The roles the groups of these names give this user (none while the user is inactive)."""
         if not self.is_authenticated or not self.is_active:
             return frozenset()
-        names = {g.name for g in self.groups.all()}
-        return frozenset(Role(n) for n in names if n in Role._value2member_map_)
+        return frozenset(Role(n) for n in set(names) if n in Role._value2member_map_)
 
     def has_role(self, *roles: Role) -> bool:
         return any(role in self.role_set for role in roles)
