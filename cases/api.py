@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from .casedoc import case_document
 from .completeness import case_check_completeness
 from .models import Case
-from .selectors import case_get_for_user, case_list_for_user
+from .selectors import case_get_for_user, case_list_for_user, case_reread_for_user
 from .serializers import (
     CaseActionSerializer,
     CaseFilterSerializer,
@@ -107,8 +107,16 @@ class CaseApiMixin:
     def get_case(self, reference: str, *, facts: bool = True) -> Case:
         return case_get_for_user(user=self.request.user, reference=reference, facts=facts)
 
-    def case_response(self, case: Case, status_code: int = status.HTTP_200_OK) -> Response:
-        data = CaseSerializer(case, context=self.get_serializer_context()).data
+    def case_response(
+        self, case: Case, status_code: int = status.HTTP_200_OK, *, serializer: CaseSerializer | None = None
+    ) -> Response:
+        if serializer is None:
+            serializer = CaseSerializer(case, context=self.get_serializer_context())
+        else:
+            # The serializer that validated the request answers it too, as DRF's own create and update views do:
+            # its fields are built already, and building them is a good part of a serializer's cost.
+            serializer.instance = case
+        data = serializer.data
         headers = None
         if status_code == status.HTTP_201_CREATED:
             url = reverse("api-case-detail", kwargs={"reference": case.reference})
@@ -166,7 +174,7 @@ class CaseListApi(CaseApiMixin, GenericAPIView):
         case = case_create(
             organisation=request.user.organisation, filed_by=request.user, data=serializer.service_data(replace=False)
         )
-        return self.case_response(case, status.HTTP_201_CREATED)
+        return self.case_response(case, status.HTTP_201_CREATED, serializer=serializer)
 
 
 class CaseDetailApi(CaseApiView):
@@ -201,7 +209,7 @@ class CaseDetailApi(CaseApiView):
             data=serializer.service_data(replace=replace),
             expected_version=serializer.expected_version,
         )
-        return self.case_response(case)
+        return self.case_response(case, serializer=serializer)
 
 
 class CaseDocumentsApi(CaseApiView):
@@ -285,8 +293,9 @@ class CaseSubmitApi(CaseApiView):
         case = self.get_case(reference, facts=False)
         action = self.validated(CaseActionSerializer)
         self.check_version(case, action.validated_data.get("version"))
-        case_submit(case=case, actor=request.user)
-        return self.case_response(self.get_case(reference))
+        submitted = case_submit(case=case, actor=request.user)
+        # Read again for the status screening may have moved it to; its facts are those submit just loaded.
+        return self.case_response(case_reread_for_user(user=request.user, case=submitted))
 
 
 class CaseWithdrawApi(CaseApiView):

@@ -2,7 +2,11 @@
 answer only what the user may see: officers their organisation's cases, reviewers and auditors every case
 that has been submitted."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db.models import Count, Model, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django_countries.fields import Country
 
@@ -46,24 +50,95 @@ def case_list_for_user(
     return qs.order_by("-created_at", "-id")
 
 
-def with_facts(qs: QuerySet[Case]) -> QuerySet[Case]:
-    """Everything case_document() reads, in a fixed number of queries."""
-    return qs.select_related("organisation", "filed_by").prefetch_related(
+def _fact_lookups() -> tuple:
+    return (
         Prefetch("items", queryset=Item.objects.prefetch_related("elements", "content")),
         Prefetch("parties", queryset=Party.objects.prefetch_related("owners")),
         "documents",
     )
 
 
+def with_facts(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """Everything case_document() reads, in a fixed number of queries."""
+    return qs.select_related("organisation", "filed_by").prefetch_related(*_fact_lookups())
+
+
+def load_facts(case: Case) -> Case:
+    """Give a case read without its facts the same facts `with_facts` loads; facts it holds already stay."""
+    prefetch_related_objects([case], *_fact_lookups())
+    return case
+
+
+def remember_related(instance: Model, name: str, objects: Iterable[Model]) -> None:
+    """Make `instance.<name>.all()` answer `objects` without a query, as prefetch_related would have.
+
+    For rows a service has just written and holds in memory: the answer and the audit snapshot are built from
+    them instead of reading back what was written a moment ago. This is the cache prefetch_related fills."""
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache.pop(name, None)  # otherwise the manager would hand back the old cached queryset
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    cache[name] = queryset
+
+
 def case_get_for_user(*, user: User, reference: str, facts: bool = True) -> Case:
     """The case, or 404 — the same answer whether it does not exist or belongs to someone else."""
-    qs = cases_visible_to(user)
+    # Organisation and filer are joined either way: the answer shows them and the audit trail records them.
+    qs = cases_visible_to(user).select_related("organisation", "filed_by")
     if facts:
         qs = with_facts(qs)
     try:
         return qs.get(reference=reference)
     except Case.DoesNotExist:
         raise Http404("No such case.") from None
+
+
+def facts_held(case: Case) -> dict[str, list]:
+    """The related rows `case` holds in memory (prefetched or remembered), by relation name."""
+    return {name: list(queryset) for name, queryset in getattr(case, "_prefetched_objects_cache", {}).items()}
+
+
+def hold_facts(case: Case, facts: dict[str, list]) -> Case:
+    """Give `case` these related rows (as `facts_held` returns them) in place of any it holds."""
+    for name, objects in facts.items():
+        remember_related(case, name, objects)
+    return case
+
+
+def case_reread_for_user(*, user: User, case: Case) -> Case:
+    """The case as stored now, read again through `case_get_for_user` after an action that changes only its
+    header (status, version, times), such as a submission and the screening that follows it: one query for
+    the header, with the facts `case` holds carried over instead of read again."""
+    fresh = case_get_for_user(user=user, reference=case.reference, facts=False)
+    return hold_facts(fresh, facts_held(case))
+
+
+# The facts a submission has just loaded, offered to the screening it starts for as long as it starts it. With
+# tasks run in-process (the embedded default) the screening runs right then and takes them instead of reading
+# them again; with a worker it runs elsewhere and reads them. Keyed by the case's version after submission: a
+# submitted case's facts can no longer change, and any other change to the case moves its version on.
+_offered_facts: ContextVar[tuple[int, int, dict[str, list]] | None] = ContextVar("offered_facts", default=None)
+
+
+@contextmanager
+def offering_facts(*, case_id: int, version: int, facts: dict[str, list]) -> Iterator[None]:
+    token = _offered_facts.set((case_id, version, facts))
+    try:
+        yield
+    finally:
+        _offered_facts.reset(token)
+
+
+def case_lock_for_screening(*, case_id: int) -> Case:
+    """The case, its row locked until the transaction ends, with the facts a case document needs: those a
+    submission offers for this very version of the case (see `offering_facts`), otherwise read."""
+    case = Case.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=case_id)
+    offered = _offered_facts.get()
+    if offered is not None and offered[:2] == (case.pk, case.version):
+        return hold_facts(case, offered[2])
+    prefetch_related_objects([case], *_fact_lookups()[:2])  # items and parties; documents are not screened
+    return case
 
 
 def user_may_edit_case(*, user: User, case: Case) -> bool:

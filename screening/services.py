@@ -198,15 +198,14 @@ def case_screen(*, case_id: int, trigger: str = "submission") -> Screening:
 
     Idempotent: screening the same facts under the same version again returns the stored screening."""
     from cases.casedoc import case_document
-    from cases.models import Case
-    from cases.selectors import with_facts
+    from cases.selectors import case_lock_for_screening
     from cases.vocab import CaseStatus
     from cases.workflow import case_transition
 
     from .interface import case_document_errors, screen
     from .selectors import rule_set_in_force
 
-    case = with_facts(Case.objects.select_for_update(of=("self",)).filter(pk=case_id)).get()
+    case = case_lock_for_screening(case_id=case_id)
     version = rule_set_in_force()
     document = case_document(case)
     digest = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
