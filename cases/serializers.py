@@ -6,6 +6,7 @@ serializers only check shape and turn it into the flat dicts the services take (
 cases.services.ITEM_FIELDS and friends); the services do the writing.
 """
 
+import copy
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -40,7 +41,35 @@ DECIMAL_PATTERN = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 
 
-class StrictSerializer(serializers.Serializer):
+# Fields that hold nothing but their settings. DRF builds every serializer's fields afresh by deep-copying the
+# declared ones, which re-runs each field's __init__; for the case, with its items and parties, that was a good
+# part of every request. A shallow copy of one of these is as independent as DRF needs (bind() sets the name and
+# parent on the copy alone) and shares only what is never changed after __init__: validators, error messages,
+# choices. Fields that contain fields (serializers, list fields) are still deep-copied, as they bind their child.
+SETTINGS_ONLY_FIELDS = (
+    serializers.BooleanField,
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.DateField,
+    serializers.DateTimeField,
+    serializers.DecimalField,
+    serializers.FileField,
+    serializers.IntegerField,
+    serializers.SerializerMethodField,
+)
+
+
+class Serializer(serializers.Serializer):
+    """A DRF serializer whose fields are built by copying the declared ones cheaply where that is safe."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            name: copy.copy(field) if isinstance(field, SETTINGS_ONLY_FIELDS) else copy.deepcopy(field)
+            for name, field in self._declared_fields.items()
+        }
+
+
+class StrictSerializer(Serializer):
     # Refuses keys it does not know, as the contract does: a misspelt key must not be dropped silently. Each
     # unknown key is reported at its own path ("items[0].colour"), together with every other error of the same
     # object. Read-only fields are known keys, so a case read from the API can be sent back as it is.
@@ -266,17 +295,17 @@ class EndUseSerializer(StrictSerializer):
         return value
 
 
-class OrganisationSerializer(serializers.Serializer):
+class OrganisationSerializer(Serializer):
     name = serializers.CharField(read_only=True)
     country = serializers.CharField(read_only=True)
 
 
-class PersonSerializer(serializers.Serializer):
+class PersonSerializer(Serializer):
     username = serializers.CharField(read_only=True)
     name = serializers.CharField(source="get_full_name", read_only=True)
 
 
-class DocumentSerializer(serializers.Serializer):
+class DocumentSerializer(Serializer):
     id = serializers.IntegerField(read_only=True)
     doc_type = serializers.ChoiceField(DocumentType.choices, read_only=True)
     name = serializers.CharField(source="original_name", read_only=True)
@@ -345,7 +374,7 @@ class CaseSerializer(StrictSerializer):
         return self.validated_data.get("version")
 
 
-class CaseSummarySerializer(serializers.Serializer):
+class CaseSummarySerializer(Serializer):
     """A line of the case list: the header, without the facts."""
 
     reference = serializers.CharField(read_only=True)
@@ -364,7 +393,7 @@ class CaseSummarySerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField(read_only=True)
 
 
-class CaseFilterSerializer(serializers.Serializer):
+class CaseFilterSerializer(Serializer):
     status = serializers.ChoiceField(CaseStatus.choices, required=False)
     destination = CountryCodeField(required=False, help_text="Destination country, ISO 3166-1 alpha-2")
     q = serializers.CharField(
@@ -382,12 +411,12 @@ class WithdrawSerializer(CaseActionSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(Serializer):
     path = serializers.CharField()
     code = serializers.CharField()
     message = serializers.CharField()
 
 
-class CompletenessSerializer(serializers.Serializer):
+class CompletenessSerializer(Serializer):
     complete = serializers.BooleanField()
     problems = ProblemSerializer(many=True)
