@@ -116,20 +116,17 @@ _CACHE_SIZE = 16
 
 
 def lists_in_force(*, on: date):
-    """For each list, the newest version whose effective date is on or before `on`."""
-    from .models import ListVersion, RestrictedList
+    """For each list, the newest version whose effective date is on or before `on` (one query)."""
+    from .models import ListVersion
 
-    versions = []
-    for restricted in RestrictedList.objects.all():
-        version = (
-            ListVersion.objects.filter(restricted_list=restricted, effective_from__lte=on)
-            .order_by("-effective_from", "-number")
-            .select_related("restricted_list")
-            .first()
-        )
-        if version is not None:
-            versions.append(version)
-    return versions
+    chosen = {}
+    for version in (
+        ListVersion.objects.filter(effective_from__lte=on)
+        .select_related("restricted_list")
+        .order_by("restricted_list__key", "-effective_from", "-number")
+    ):
+        chosen.setdefault(version.restricted_list_id, version)
+    return list(chosen.values())
 
 
 def loaded_list(version) -> LoadedList:

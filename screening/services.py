@@ -226,6 +226,10 @@ def case_screen(*, case_id: int, trigger: str = "submission") -> Screening:
         determination=determination,
         facts_digest=digest,
     )
+    # Party matches become work for reviewers, once per party, entry and entry content.
+    from parties.services import potential_matches_raise
+
+    potential_matches_raise(case=case, determination=determination)
     audit_record(
         actor=None,
         verb="case.screened",

@@ -259,3 +259,24 @@ def test_reviewer_disposes_of_a_match_in_the_browser(
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302
+
+
+@pytest.mark.django_db
+def test_screening_a_submitted_case_raises_its_party_matches(seeded, officer, django_capture_on_commit_callbacks):
+    call_command("load_shipped_lists", "--only", "CN-CONTROL", stdout=io.StringIO())
+    draft = make_case(
+        officer,
+        decisive_date=date(2025, 6, 1),
+        destination_country="US",
+        parties=[party_data(name="Cubic Corp", country="US")],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        case_submit(case=draft, actor=officer)
+    (match,) = PotentialMatch.objects.filter(case=draft)
+    assert (match.entry_name, match.band, match.origin, match.status) == (
+        "Cubic Corporation",
+        "hit",
+        "screening",
+        "open",
+    )
+    assert AuditEvent.objects.filter(case=draft, verb="case.party_matches_raised").count() == 1
