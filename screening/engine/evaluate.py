@@ -97,7 +97,7 @@ def exact_matcher(rule_set: CompiledRuleSet):
 def _entry_for_item(rule: Rule, item: ItemFacts) -> str | None:
     """The control entry (of the rule's prefixes) that the item falls under, as a sentence fragment."""
     if item.control_code and any(item.control_code.startswith(p) for p in rule.code_prefixes):
-        return f"is declared under control code {item.control_code}"
+        return f"is declared under control code {item.declared_code}"
     for element in item.elements:
         for entry in rule.entries:
             if entry.element == element.element and element.form in entry.forms:
@@ -141,7 +141,7 @@ def match_technology(rule: Rule, item: ItemFacts, facts: CaseFacts, rs: Compiled
             f"{item.technology_area.replace('_', ' ')}."
         )
     if item.control_code and any(item.control_code.startswith(p) for p in rule.code_prefixes):
-        return f"Line {item.index + 1} ({_short(item.description)}) is declared under {item.control_code}."
+        return f"Line {item.index + 1} ({_short(item.description)}) is declared under {item.declared_code}."
     return None
 
 

@@ -38,6 +38,7 @@ class ItemFacts:
     description: str
     kind: str
     control_code: str  # upper case, no spaces; "" when none declared
+    declared_code: str  # as the exporter wrote it, for the reader
     hs_code: str
     produced_in: str
     origin_country: str
@@ -99,6 +100,7 @@ def facts_from_document(doc: dict, *, decisive_date: date | None = None) -> Case
                 description=item["description"],
                 kind=item["kind"],
                 control_code=normalise_code(item.get("control_code")),
+                declared_code=(item.get("control_code") or "").strip(),
                 hs_code=item.get("hs_code") or "",
                 produced_in=produced_in,
                 origin_country=item.get("origin_country") or produced_in,
