@@ -294,7 +294,12 @@ def list_delta_rescreen(*, version_id: int) -> list:
         for r in StoredEntry.objects.filter(version=version).values(*dict.fromkeys(fields))
         if before.get(r["entry_id"]) != r["content_hash"]
     ]
-    if not delta:
+    cases = with_facts(
+        Case.objects.exclude(status__in=OPEN_CASE_EXCLUDED).filter(
+            Q(decisive_date__gte=version.effective_from) | Q(decisive_date__isnull=True)
+        )
+    )
+    if not delta or not cases.exists():
         return []
     loaded = load_list(
         key=restricted.key,
@@ -305,11 +310,6 @@ def list_delta_rescreen(*, version_id: int) -> list:
         version_id=version.pk,
     )
     dispositions = stored_dispositions()
-    cases = with_facts(
-        Case.objects.exclude(status__in=OPEN_CASE_EXCLUDED).filter(
-            Q(decisive_date__gte=version.effective_from) | Q(decisive_date__isnull=True)
-        )
-    )
     from screening.engine.names import name_key
 
     from .models import PotentialMatch
