@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "cases",
     "screening",
     "parties",
+    "permits",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,173 @@
+"""Writes for permits: issue, the lifecycle transitions, and shipments drawn against a permit."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.roles import Role
+from audit.services import audit_record
+from cases.models import Case
+from cases.vocab import CaseStatus, PartyRole
+from screening.models import LicenceType, Screening
+
+from .conditions import STANDARD_CONDITIONS
+from .models import Permit, PermitItem
+
+PERMIT_NUMBER_PREFIX = "PRM"
+ISSUING_ROLES = (Role.REVIEWER, Role.SENIOR_REVIEWER)
+# A case still being prepared or withdrawn by the applicant has nothing a permit could be issued for.
+NOT_DECIDABLE = frozenset({CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.WITHDRAWN})
+
+
+class PermitChanged(Exception):
+    """Someone else changed the permit since it was read; nothing was written."""
+
+
+class TransitionNotAllowed(Exception):
+    """The action is not allowed from the permit's current status, or not to this actor."""
+
+
+def _next_number(year: int) -> str:
+    # One statement that both creates the year's counter and increments it, so two permits issued at the same
+    # moment get different numbers on PostgreSQL and SQLite alike.
+    table = "permits_permitnumbercounter"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [year],
+        )
+        (number,) = cursor.fetchone()
+    return f"{PERMIT_NUMBER_PREFIX}-{year}-{number:06d}"
+
+
+def _licence_type_for(case: Case, screening: Screening) -> LicenceType:
+    # The licence type is read from the rule-set version the case was decided under, so its maximum validity and
+    # tolerance are the ones in force for that decision.
+    types = LicenceType.objects.filter(version=screening.version, code=case.licence_type)
+    chosen = types.filter(jurisdiction=case.organisation.country).first() or types.first()
+    if chosen is None:
+        raise ValidationError(
+            f"Rule set {screening.version.label} defines no licence type '{case.licence_type}'; "
+            "a permit cannot be issued under it."
+        )
+    return chosen
+
+
+def _conditions(codes: list[str]) -> list[dict[str, str]]:
+    unknown = [c for c in codes if c not in STANDARD_CONDITIONS]
+    if unknown:
+        raise ValidationError({"conditions": [f"Unknown standard condition: {', '.join(unknown)}."]})
+    return [{"code": c, "text": STANDARD_CONDITIONS[c]} for c in dict.fromkeys(codes)]
+
+
+def permit_snapshot(permit: Permit) -> dict:
+    return {
+        "number": permit.number,
+        "status": permit.status,
+        "valid_from": permit.valid_from.isoformat(),
+        "valid_to": permit.valid_to.isoformat(),
+        "rule_set": permit.rule_set.label,
+        "items": [
+            {
+                "description": i.description,
+                "control_code": i.control_code,
+                "quantity": {"amount": str(i.quantity_limit), "unit": i.quantity_unit},
+                "value": {"amount": str(i.value_limit), "currency": i.value_currency},
+            }
+            for i in permit.items.all()
+        ],
+        "conditions": [c["code"] for c in permit.standard_conditions],
+        "conditions_text": permit.conditions_text,
+    }
+
+
+@transaction.atomic
+def permit_issue(
+    *,
+    case: Case,
+    actor: Any,
+    valid_from: date,
+    conditions: dict | None = None,
+    validity_days: int | None = None,
+) -> Permit:
+    """Issue the permit for an approved case, under the rule-set version of its latest screening.
+
+    `conditions` is {"standard": [codes from the library], "text": "free text"}. Validity runs from
+    `valid_from` for `validity_days` (at most, and by default, the licence type's maximum)."""
+    if not getattr(actor, "is_authenticated", False) or not actor.has_role(*ISSUING_ROLES):
+        raise PermissionDenied("Only reviewers issue permits.")
+    case = Case.objects.select_for_update().select_related("organisation").get(pk=case.pk)
+    if case.status in NOT_DECIDABLE:
+        raise ValidationError(f"A permit cannot be issued for a case that is {case.get_status_display().lower()}.")
+    if Permit.objects.filter(case=case).exists():
+        raise ValidationError(f"Case {case.reference} already has a permit.")
+    screening = Screening.objects.filter(case=case).select_related("version").first()
+    if screening is None:
+        raise ValidationError(f"Case {case.reference} has not been screened; a permit needs a decision to rest on.")
+    licence_type = _licence_type_for(case, screening)
+    conditions = conditions or {}
+    standard = _conditions(list(conditions.get("standard", [])))
+    text = str(conditions.get("text", "")).strip()
+    if validity_days is not None and validity_days < 1:
+        raise ValidationError({"validity_days": ["A permit is valid for at least one day."]})
+    # A longer request is clipped to the maximum the licence type allows, not refused: the reviewer decides
+    # within the law, and the law sets the ceiling.
+    days = min(validity_days or licence_type.max_validity_days, licence_type.max_validity_days)
+    items = list(case.items.all())
+    if not items:
+        raise ValidationError(f"Case {case.reference} has no items to permit.")
+    missing = [
+        str(n)
+        for n, i in enumerate(items, 1)
+        if i.quantity_amount is None or i.value_amount is None or not i.value_currency
+    ]
+    if missing:
+        raise ValidationError(
+            f"Every line needs a quantity and a value to set the permit's limits (lines {', '.join(missing)})."
+        )
+    end_user = case.parties.filter(role=PartyRole.END_USER).first()
+    if end_user is None:
+        raise ValidationError(f"Case {case.reference} names no end user.")
+    permit = Permit.objects.create(
+        number=_next_number(timezone.localdate().year),
+        organisation=case.organisation,
+        case=case,
+        rule_set=screening.version,
+        screening=screening,
+        licence_type=licence_type,
+        destination_country=case.destination_country,
+        end_user_name=end_user.name,
+        end_user_country=end_user.country,
+        valid_from=valid_from,
+        # Validity counts the first day: a 365-day permit from 1 January ends on 31 December.
+        valid_to=valid_from + timedelta(days=days - 1),
+        standard_conditions=standard,
+        conditions_text=text,
+        issued_by=actor,
+    )
+    PermitItem.objects.bulk_create(
+        PermitItem(
+            permit=permit,
+            position=n,
+            description=i.description,
+            control_code=i.control_code,
+            quantity_limit=i.quantity_amount,
+            quantity_unit=i.quantity_unit,
+            value_limit=i.value_amount,
+            value_currency=i.value_currency,
+        )
+        for n, i in enumerate(items)
+    )
+    audit_record(
+        actor=actor,
+        verb="permit.issued",
+        target=permit,
+        case=case,
+        organisation=case.organisation,
+        after=permit_snapshot(permit),
+    )
+    return permit
