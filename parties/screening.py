@@ -50,6 +50,24 @@ def load_list(
 
 MEMO_SIZE = 100_000
 
+# What the matcher and the determination read of a stored entry.
+ENTRY_FIELDS = tuple(
+    dict.fromkeys(
+        [
+            "entry_id",
+            "kind",
+            "name",
+            "aliases",
+            "countries",
+            "identifiers",
+            "instrument",
+            "listed_from",
+            "listed_to",
+            *DETAIL_FIELDS,
+        ]
+    )
+)
+
 # (party name key, party country, list key, entry id, entry content hash) -> "true_match" | "false_positive"
 Dispositions = Callable[[str, str, str, str, str], str | None]
 
@@ -138,19 +156,7 @@ def loaded_list(version) -> LoadedList:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    fields = [
-        "entry_id",
-        "kind",
-        "name",
-        "aliases",
-        "countries",
-        "identifiers",
-        "instrument",
-        "listed_from",
-        "listed_to",
-        *DETAIL_FIELDS,
-    ]
-    records = StoredEntry.objects.filter(version=version).values(*dict.fromkeys(fields))
+    records = StoredEntry.objects.filter(version=version).values(*ENTRY_FIELDS)
     restricted = version.restricted_list
     loaded = load_list(
         key=restricted.key,

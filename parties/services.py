@@ -267,7 +267,7 @@ def list_delta_rescreen(*, version_id: int) -> list:
 
     from .models import ListEntry as StoredEntry
     from .models import ListVersion
-    from .screening import DETAIL_FIELDS, load_list, stored_dispositions
+    from .screening import ENTRY_FIELDS, load_list, stored_dispositions
 
     version = ListVersion.objects.select_related("restricted_list").get(pk=version_id)
     restricted = version.restricted_list
@@ -277,21 +277,9 @@ def list_delta_rescreen(*, version_id: int) -> list:
     before = (
         dict(StoredEntry.objects.filter(version=previous).values_list("entry_id", "content_hash")) if previous else {}
     )
-    fields = [
-        "entry_id",
-        "kind",
-        "name",
-        "aliases",
-        "countries",
-        "identifiers",
-        "instrument",
-        "listed_from",
-        "listed_to",
-        *DETAIL_FIELDS,
-    ]
     delta = [
         r
-        for r in StoredEntry.objects.filter(version=version).values(*dict.fromkeys(fields))
+        for r in StoredEntry.objects.filter(version=version).values(*ENTRY_FIELDS)
         if before.get(r["entry_id"]) != r["content_hash"]
     ]
     cases = with_facts(
