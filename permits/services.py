@@ -1,6 +1,7 @@
 """Writes for permits: issue, the lifecycle transitions, and shipments drawn against a permit."""
 
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +15,7 @@ from cases.vocab import CaseStatus, PartyRole
 from screening.models import LicenceType, Screening
 
 from .conditions import STANDARD_CONDITIONS
-from .models import Permit, PermitItem
+from .models import Permit, PermitItem, PermitStatus, Shipment, ShipmentLine
 
 PERMIT_NUMBER_PREFIX = "PRM"
 ISSUING_ROLES = (Role.REVIEWER, Role.SENIOR_REVIEWER)
@@ -171,3 +172,125 @@ def permit_issue(
         after=permit_snapshot(permit),
     )
     return permit
+
+
+def _amount(raw: Any, places: int) -> Decimal:
+    if isinstance(raw, (float, bool)):
+        raise ValueError('Give the amount as a decimal number, e.g. "12.5".')
+    try:
+        amount = Decimal(str(raw).strip())
+    except (InvalidOperation, TypeError):
+        raise ValueError(f"'{raw}' is not a number.") from None
+    if not amount.is_finite():
+        raise ValueError(f"'{raw}' is not a number.")
+    if amount < 0:
+        raise ValueError("An amount cannot be negative.")
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(f"At most {places} decimal places.")
+    return amount
+
+
+@transaction.atomic
+def shipment_record(*, permit: Permit, actor: Any, shipped_on: date, lines: list[dict]) -> Shipment:
+    """Record a shipment drawn against the permit: `lines` are {"item": permit item id, "quantity", "value"}.
+
+    Refused, with nothing written, if the permit is not in force, the date falls outside its validity, or a line
+    would take the total shipped beyond the line's limit plus the licence type's tolerance. The shipment that
+    uses up the last line makes the permit exhausted."""
+    from .selectors import permit_balance
+    from .workflow import permit_transition
+
+    if not getattr(actor, "is_authenticated", False) or not (
+        actor.is_officer and actor.organisation_id == permit.organisation_id
+    ):
+        raise PermissionDenied("Only the permit holder's officers record shipments.")
+    # The permit row is the lock for its balance: two shipments recorded at once are checked one after the other.
+    permit = Permit.objects.select_for_update().select_related("licence_type").get(pk=permit.pk)
+    if permit.status != PermitStatus.ISSUED:
+        raise ValidationError(
+            f"Permit {permit.number} is {permit.get_status_display().lower()}; shipments cannot be recorded."
+        )
+    errors: dict[str, list[str]] = {}
+    if not permit.valid_from <= shipped_on <= permit.valid_to:
+        errors["shipped_on"] = [
+            f"The permit is valid from {permit.valid_from.isoformat()} to {permit.valid_to.isoformat()}."
+        ]
+    balances = {b.item.pk: b for b in permit_balance(permit=permit)}
+    if not lines:
+        errors["lines"] = ["A shipment has at least one line."]
+    parsed: list[tuple[PermitItem, Decimal, Decimal]] = []
+    seen: set[int] = set()
+    for n, line in enumerate(lines):
+        path = f"lines[{n}]"
+        balance = balances.get(_int_or_none(line.get("item")))
+        if balance is None:
+            errors[f"{path}.item"] = ["Not a line of this permit."]
+            continue
+        if balance.item.pk in seen:
+            errors[f"{path}.item"] = ["This permit line appears twice in the shipment."]
+            continue
+        seen.add(balance.item.pk)
+        amounts = {}
+        for field, places in (("quantity", 6), ("value", 2)):
+            try:
+                amounts[field] = _amount(line.get(field, ""), places)
+            except ValueError as exc:
+                errors[f"{path}.{field}"] = [str(exc)]
+        if len(amounts) < 2:
+            continue
+        quantity, value = amounts["quantity"], amounts["value"]
+        if quantity == 0 and value == 0:
+            errors[f"{path}.quantity"] = ["A line ships some quantity or value."]
+            continue
+        item = balance.item
+        if balance.quantity_used + quantity > balance.quantity_allowed:
+            errors[f"{path}.quantity"] = [
+                f"Exceeds the balance: {_plain(balance.quantity_remaining)} {item.quantity_unit} remain of "
+                f"{_plain(item.quantity_limit)}{_tolerance_note(balance.tolerance)}."
+            ]
+        if balance.value_used + value > balance.value_allowed:
+            errors[f"{path}.value"] = [
+                f"Exceeds the balance: {_plain(balance.value_remaining)} {item.value_currency} remain of "
+                f"{_plain(item.value_limit)}{_tolerance_note(balance.tolerance)}."
+            ]
+        parsed.append((item, quantity, value))
+    if errors:
+        raise ValidationError(errors)
+    shipment = Shipment.objects.create(permit=permit, shipped_on=shipped_on, recorded_by=actor)
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipment, permit_item=item, quantity=quantity, value=value)
+        for item, quantity, value in parsed
+    )
+    audit_record(
+        actor=actor,
+        verb="permit.shipment_recorded",
+        target=permit,
+        case=permit.case,
+        organisation=permit.organisation,
+        after={
+            "shipment": shipment.pk,
+            "shipped_on": shipped_on.isoformat(),
+            "lines": [
+                {"item": item.pk, "quantity": str(quantity), "value": str(value)} for item, quantity, value in parsed
+            ],
+        },
+    )
+    if all(b.used_up for b in permit_balance(permit=permit)):
+        permit_transition(permit=permit, action="exhaust", actor=None, reason=f"Used up by shipment {shipment.pk}.")
+    return shipment
+
+
+def _int_or_none(raw: Any) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _plain(amount: Decimal) -> str:
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _tolerance_note(tolerance: Decimal) -> str:
+    return f" (plus a tolerance of {_plain(tolerance * 100)} %)" if tolerance else ""
