@@ -7,6 +7,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("cases/", include("parties.urls")),
     path("rules/", include("screening.urls")),
+    path("verify/", include("permits.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, QuerySet, Sum, Value
+from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from .models import Permit, PermitItem, Shipment
+from .models import Permit, PermitItem, PermitStatus, Shipment
 
 ZERO_QUANTITY = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places=6))
 ZERO_VALUE = Value(Decimal(0), output_field=DecimalField(max_digits=18, decimal_places=2))
@@ -82,3 +82,55 @@ def permit_get_for_user(*, user, number: str) -> Permit:
     if permit is None:
         raise Http404("No such permit.")
     return permit
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public may learn about a permit number: no holder, items, parties or conditions."""
+
+    number: str
+    status: str
+    status_label: str
+    valid_from: object
+    valid_to: object
+
+
+def permit_verify(*, number: str) -> Verification | None:
+    row = (
+        Permit.objects.filter(number=number.strip().upper())
+        .values("number", "status", "valid_from", "valid_to")
+        .first()
+    )
+    if row is None:
+        return None
+    return Verification(**row, status_label=PermitStatus(row["status"]).label)
+
+
+def permit_register(
+    *,
+    user,
+    status: str | None = None,
+    organisation_id: int | None = None,
+    destination: str | None = None,
+    control_code: str | None = None,
+    valid_on=None,
+    search: str | None = None,
+) -> QuerySet[Permit]:
+    """The permits a user may see, filtered; each filter left empty does not narrow the list."""
+    qs = permit_visible_to(user)
+    if status:
+        qs = qs.filter(status=status)
+    if organisation_id:
+        qs = qs.filter(organisation_id=organisation_id)
+    if destination:
+        qs = qs.filter(destination_country=destination.upper())
+    if control_code:
+        qs = qs.filter(items__control_code__iexact=control_code.strip())
+    if valid_on:
+        qs = qs.filter(valid_from__lte=valid_on, valid_to__gte=valid_on)
+    if search:
+        term = search.strip()
+        qs = qs.filter(
+            Q(number__icontains=term) | Q(case__reference__icontains=term) | Q(end_user_name__icontains=term)
+        )
+    return qs.distinct().order_by("-issued_at", "-id")
