@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "screening",
     "parties",
     "permits",
+    "review",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,71 @@
+"""Queues, the rules that route screened cases to them, and who is working on which case."""
+
+from django.conf import settings
+from django.db import models
+from django_countries.fields import CountryField
+
+from cases.vocab import LicenceType
+from screening.models import Outcome
+
+
+class Queue(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+    description = models.TextField(blank=True)
+    senior_only = models.BooleanField(default=False, help_text="Only senior reviewers may claim cases from it.")
+    is_default = models.BooleanField(
+        default=False, help_text="Where a screened case goes when no routing rule matches it."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_queue"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """Screened cases that match every condition set here go to `queue`; the lowest priority number wins.
+
+    Outcomes match by the ladder: `min_outcome` case_by_case takes case-by-case, presumption of denial and
+    prohibited cases alike."""
+
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="rules")
+    priority = models.PositiveIntegerField(default=100, help_text="Rules are tried lowest number first.")
+    min_outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    max_outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    destination_country = CountryField(blank=True)
+    licence_type = models.CharField(max_length=16, choices=LicenceType.choices, blank=True)
+    active = models.BooleanField(default=True)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+
+    def __str__(self) -> str:
+        return self.description or f"Rule {self.pk} → {self.queue}"
+
+
+class CaseAssignment(models.Model):
+    """The queue a case was routed to and the reviewer working on it (none while it waits in the queue)."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="assignment")
+    queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments")
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="review_assignments"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    routed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["queue", "assigned_to"])]
+
+    def __str__(self) -> str:
+        return f"{self.case} in {self.queue or 'no queue'}"
