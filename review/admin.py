@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CaseAssignment, Queue, RoutingRule
+from .models import CaseAssignment, Queue, Recommendation, RefusalReason, RoutingRule
 
 
 @admin.register(Queue)
@@ -36,4 +36,26 @@ class CaseAssignmentAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RefusalReason)
+class RefusalReasonAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "active")
+    list_editable = ("active",)
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(admin.ModelAdmin):
+    # Recommendations and countersignatures are made through the services, which enforce four eyes and audit.
+    list_display = ("case", "reviewer", "decision", "needs_countersignature", "countersigned_by", "countersign_agreed")
+    list_filter = ("decision", "needs_countersignature")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

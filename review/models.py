@@ -69,3 +69,58 @@ class CaseAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} in {self.queue or 'no queue'}"
+
+
+class RefusalReason(models.Model):
+    """A standard refusal reason: its text is shown to the applicant as written here."""
+
+    code = models.SlugField(max_length=50, unique=True)
+    title = models.CharField(max_length=200)
+    text = models.TextField(help_text="The wording the applicant reads.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Recommendation(models.Model):
+    """A reviewer's recommendation on a case and, where four eyes are needed, a senior reviewer's countersignature.
+
+    The case's status carries the decision; this row says who recommended what, why, and who countersigned."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        APPROVE_WITH_CONDITIONS = "approve_with_conditions", "Approve with conditions"
+        REFUSE = "refuse", "Refuse"
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="recommendations")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=32, choices=Decision.choices)
+    reasons = models.TextField(help_text="The reviewer's reasoning, for the authority's staff.")
+    conditions = models.TextField(blank=True, help_text="Conditions attached to an approval.")
+    refusal_reasons = models.ManyToManyField(RefusalReason, blank=True, related_name="+")
+    applicant_text = models.TextField(blank=True, help_text="Free text the applicant reads with the decision.")
+    screening_outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    needs_countersignature = models.BooleanField(default=False)
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    countersigned_at = models.DateTimeField(null=True, blank=True)
+    countersign_agreed = models.BooleanField(null=True)
+    countersign_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Four eyes in the database as well as in the service: nobody countersigns their own recommendation.
+            models.CheckConstraint(
+                condition=~models.Q(countersigned_by=models.F("reviewer")), name="countersigner_is_not_reviewer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.get_decision_display()}"

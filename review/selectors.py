@@ -5,8 +5,9 @@ from django.db.models import QuerySet
 from accounts.models import User
 from cases.models import Case
 from cases.selectors import cases_visible_to
+from cases.vocab import CaseStatus
 
-from .models import CaseAssignment, Queue
+from .models import CaseAssignment, Queue, Recommendation
 
 
 def queue_list() -> QuerySet[Queue]:
@@ -26,3 +27,23 @@ def cases_held_by(*, user: User) -> QuerySet[Case]:
 
 def assignment_of(case: Case) -> CaseAssignment | None:
     return CaseAssignment.objects.filter(case=case).select_related("queue", "assigned_to").first()
+
+
+def decision_for_applicant(case: Case) -> dict | None:
+    """What the applicant is told about a decided case: the decision, conditions, standard reasons and text."""
+    if case.status not in (CaseStatus.APPROVED, CaseStatus.REFUSED):
+        return None
+    row = (
+        Recommendation.objects.filter(case=case)
+        .exclude(countersign_agreed=False)
+        .prefetch_related("refusal_reasons")
+        .first()
+    )
+    if row is None:
+        return None
+    return {
+        "decision": case.status,
+        "conditions": row.conditions,
+        "refusal_reasons": [{"code": r.code, "title": r.title, "text": r.text} for r in row.refusal_reasons.all()],
+        "text": row.applicant_text,
+    }

@@ -5,7 +5,7 @@ the ones the table cannot know: which queue a reviewer may claim from and who ho
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,7 +19,7 @@ from cases.workflow import CaseChanged, Transition, TransitionNotAllowed, case_t
 from screening.engine.ladder import RANK
 from screening.selectors import latest_screening
 
-from .models import CaseAssignment, Queue, RoutingRule
+from .models import CaseAssignment, Queue, Recommendation, RefusalReason, RoutingRule
 
 
 class AlreadyClaimed(Exception):
@@ -180,3 +180,166 @@ def case_reassign(*, case: Case, actor: User, assignee: User, reason: str = "") 
         message=reason,
     )
     return case
+
+
+# --- Recommendation, countersignature, decision -----------------------------------------------------------------
+
+FOUR_EYES_FROM = "case_by_case"
+
+
+def expected_decision(outcome: str) -> str | None:
+    """What a screening outcome points to: approval below case-by-case, refusal above it, nothing at it."""
+    rank = RANK.get(outcome)
+    if rank is None or rank == RANK[FOUR_EYES_FROM]:
+        return None
+    return "approve" if rank < RANK[FOUR_EYES_FROM] else "refuse"
+
+
+def needs_countersignature(*, outcome: str, decision: str) -> bool:
+    """Four eyes where the outcome is case-by-case or worse (or unknown), or the reviewer departs from it."""
+    if RANK.get(outcome) is None or RANK[outcome] >= RANK[FOUR_EYES_FROM]:
+        return True
+    direction = "refuse" if decision == Recommendation.Decision.REFUSE else "approve"
+    return direction != expected_decision(outcome)
+
+
+def _clean_recommendation(
+    *, decision: str, reasons: str, conditions: str, refusal_reasons: list[RefusalReason], applicant_text: str
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if decision not in Recommendation.Decision.values:
+        errors["recommendation"] = [f"Choose one of: {', '.join(Recommendation.Decision.values)}."]
+    if not reasons.strip():
+        errors["reasons"] = ["Give the reasons for the recommendation."]
+    if decision == Recommendation.Decision.APPROVE_WITH_CONDITIONS and not conditions.strip():
+        errors["conditions"] = ["An approval with conditions needs its conditions."]
+    if decision == Recommendation.Decision.REFUSE:
+        if not refusal_reasons:
+            errors["refusal_reasons"] = ["A refusal needs at least one reason from the standard list."]
+        elif any(not r.active for r in refusal_reasons):
+            errors["refusal_reasons"] = ["That refusal reason is no longer in use."]
+        if not applicant_text.strip():
+            errors["applicant_text"] = ["Explain the refusal to the applicant."]
+    elif refusal_reasons:
+        errors["refusal_reasons"] = ["Refusal reasons belong to a refusal."]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def case_recommend(
+    *,
+    case: Case,
+    actor: User,
+    recommendation: str,
+    reasons: str,
+    conditions: str = "",
+    refusal_reasons: list[RefusalReason] | tuple = (),
+    applicant_text: str = "",
+) -> Recommendation:
+    """The reviewer holding a case records a recommendation. Where four eyes are needed the case goes to
+    awaiting_countersignature; otherwise the recommendation is the decision. The row returned holds the case."""
+    if not _is_reviewer(actor):
+        raise PermissionDenied("Only reviewers may recommend a decision.")
+    if case.status != CaseStatus.IN_REVIEW:
+        raise TransitionNotAllowed(
+            f"{case.reference} is {case.get_status_display().lower()}: a recommendation needs a case in review."
+        )
+    assignment = _assignment_for(case)
+    if assignment.assigned_to_id != actor.pk:
+        raise PermissionDenied("Only the reviewer holding the case may recommend a decision on it.")
+    refusal_reasons = list(refusal_reasons)
+    _clean_recommendation(
+        decision=recommendation,
+        reasons=reasons,
+        conditions=conditions,
+        refusal_reasons=refusal_reasons,
+        applicant_text=applicant_text,
+    )
+    screening = latest_screening(case=case)
+    outcome = screening.outcome if screening else ""
+    four_eyes = needs_countersignature(outcome=outcome, decision=recommendation)
+    row = Recommendation.objects.create(
+        case=case,
+        reviewer=actor,
+        decision=recommendation,
+        reasons=reasons,
+        conditions=conditions,
+        applicant_text=applicant_text,
+        screening_outcome=outcome,
+        needs_countersignature=four_eyes,
+    )
+    row.refusal_reasons.set(refusal_reasons)
+    audit_record(
+        actor=actor,
+        verb="case.recommended",
+        target=case,
+        case=case,
+        organisation=case.organisation,
+        after={
+            "recommendation": recommendation,
+            "screening_outcome": outcome,
+            "needs_countersignature": four_eyes,
+            "refusal_reasons": [r.code for r in refusal_reasons],
+            "conditions": conditions,
+            "applicant_text": applicant_text,
+        },
+        message=reasons,
+    )
+    if four_eyes:
+        action = "refer_for_countersignature"
+    else:
+        action = "refuse" if recommendation == Recommendation.Decision.REFUSE else "approve"
+    row.case = case_transition(case=case, action=action, actor=actor, message=reasons)
+    return row
+
+
+def pending_recommendation(case: Case) -> Recommendation | None:
+    return (
+        Recommendation.objects.filter(case=case, needs_countersignature=True, countersigned_by__isnull=True)
+        .select_related("reviewer")
+        .first()
+    )
+
+
+@transaction.atomic
+def case_countersign(*, case: Case, actor: User, agree: bool, note: str = "") -> Recommendation:
+    """A senior reviewer other than the one who recommended agrees (the decision takes effect) or disagrees
+    (the case goes back to review, with the note saying why)."""
+    if not _is_senior(actor):
+        raise PermissionDenied("Only a senior reviewer may countersign.")
+    if case.status != CaseStatus.AWAITING_COUNTERSIGNATURE:
+        raise TransitionNotAllowed(
+            f"{case.reference} is {case.get_status_display().lower()}: there is nothing to countersign."
+        )
+    row = pending_recommendation(case)
+    if row is None:
+        raise TransitionNotAllowed(f"{case.reference} has no recommendation awaiting countersignature.")
+    if row.reviewer_id == actor.pk:
+        raise PermissionDenied("Four eyes: a recommendation must be countersigned by someone other than its author.")
+    if not agree and not note.strip():
+        raise ValidationError({"note": ["Say why you do not agree, so the reviewer can act on it."]})
+    now = timezone.now()
+    signed = Recommendation.objects.filter(pk=row.pk, countersigned_by__isnull=True).update(
+        countersigned_by=actor, countersigned_at=now, countersign_agreed=agree, countersign_note=note
+    )
+    if signed != 1:
+        raise CaseChanged("Someone else countersigned this case a moment ago. Reload it.")
+    row.refresh_from_db()
+    audit_record(
+        actor=actor,
+        verb="case.countersigned",
+        target=case,
+        case=case,
+        organisation=case.organisation,
+        after={"agreed": agree, "recommendation": row.decision, "recommended_by": row.reviewer.username},
+        message=note,
+    )
+    if not agree:
+        action = "return_to_review"
+    elif row.decision == Recommendation.Decision.REFUSE:
+        action = "countersign_refuse"
+    else:
+        action = "countersign_approve"
+    row.case = case_transition(case=case, action=action, actor=actor, message=note)
+    return row
