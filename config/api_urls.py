@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("cases.api_urls")),
     path("", include("screening.api_urls")),
+    path("", include("review.api_urls")),
 ]
