@@ -267,12 +267,16 @@ def test_two_seniors_countersigning_at_once_exactly_one_wins(
         case = case_submit(case=make_case(officer), actor=officer)
     case.refresh_from_db()
     case = case_claim(case=case, actor=reviewer)
+    # A transactional test before this one may have flushed the reasons the migrations seed: bring one back.
+    diversion, _ = RefusalReason.objects.get_or_create(
+        code="diversion-risk", defaults={"title": "Risk of diversion", "text": "Risk of diversion."}
+    )
     case = case_recommend(
         case=case,
         actor=reviewer,
         recommendation="refuse",
         reasons="x",
-        refusal_reasons=[reason("diversion-risk")],
+        refusal_reasons=[diversion],
         applicant_text="Risk of diversion.",
     ).case
     seniors = [make_user(Role.REVIEWER, Role.SENIOR_REVIEWER) for _ in range(2)]
