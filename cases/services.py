@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User
 from audit.services import audit_record
+from config.sequences import next_in_year
 
 from .casedoc import case_document
 from .completeness import Problem, case_check_completeness
-from .models import Case, Document, Item, ItemContent, ItemElement, Party, PartyOwner
+from .models import Case, Document, Item, ItemContent, ItemElement, Party, PartyOwner, ReferenceCounter
 from .selectors import (
     facts_held,
     hold_facts,
@@ -78,17 +79,7 @@ def _pick(data: dict, fields: Iterable[str]) -> dict:
 
 
 def _next_reference(year: int) -> str:
-    # One statement that both creates the year's counter and increments it, so two officers creating cases at
-    # the same moment get different numbers on PostgreSQL and SQLite alike.
-    table = "cases_referencecounter"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "
-            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [year],
-        )
-        (number,) = cursor.fetchone()
-    return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{number:06d}"
+    return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{next_in_year(ReferenceCounter, year):06d}"
 
 
 def case_snapshot(case: Case) -> dict:

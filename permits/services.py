@@ -5,17 +5,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import Role
 from audit.services import audit_record
 from cases.models import Case
 from cases.vocab import CaseStatus, PartyRole
+from config.sequences import next_in_year
 from screening.models import LicenceType, Screening
 
 from .conditions import STANDARD_CONDITIONS
-from .models import Permit, PermitItem, PermitStatus, Shipment, ShipmentLine
+from .models import Permit, PermitItem, PermitNumberCounter, PermitStatus, Shipment, ShipmentLine
 
 PERMIT_NUMBER_PREFIX = "PRM"
 ISSUING_ROLES = (Role.REVIEWER, Role.SENIOR_REVIEWER)
@@ -32,17 +33,7 @@ class TransitionNotAllowed(Exception):
 
 
 def _next_number(year: int) -> str:
-    # One statement that both creates the year's counter and increments it, so two permits issued at the same
-    # moment get different numbers on PostgreSQL and SQLite alike.
-    table = "permits_permitnumbercounter"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "
-            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [year],
-        )
-        (number,) = cursor.fetchone()
-    return f"{PERMIT_NUMBER_PREFIX}-{year}-{number:06d}"
+    return f"{PERMIT_NUMBER_PREFIX}-{year}-{next_in_year(PermitNumberCounter, year):06d}"
 
 
 def _licence_type_for(case: Case, screening: Screening) -> LicenceType:
