@@ -266,23 +266,49 @@ def rule_set_dry_run(*, draft: RuleSetVersion, base: RuleSetVersion | None = Non
         .filter(decisive_date__isnull=False)
         .order_by("-submitted_at", "-id")
     )[:limit]
+    from parties.screening import party_matcher
+
+    matchers: dict = {}
+
+    def compare(case) -> dict | None:
+        # Parties too, against the lists in force on the case's decisive date, with a matcher per rule set.
+        document = case_document(case)
+        on = case.decisive_date
+        if on not in matchers:
+            matchers[on] = (party_matcher(on=on, rule_set=old_rules), party_matcher(on=on, rule_set=new_rules))
+        old_matcher, new_matcher = matchers[on]
+        return compare_determinations(
+            screen_document(document, old_rules, matcher=old_matcher),
+            screen_document(document, new_rules, matcher=new_matcher),
+        )
+
     changes = []
     examined = 0
     for case in cases:
-        document = case_document(case)
         examined += 1
-        change = compare_determinations(screen_document(document, old_rules), screen_document(document, new_rules))
+        change = compare(case)
         if change:
             changes.append({"case": case.reference, "case_id": case.pk, **change})
+
+    # Permits in force (issued or suspended): the facts of the case each was decided on, screened with both.
+    from permits.models import Permit, PermitStatus
+
+    permits = Permit.objects.filter(status__in=[PermitStatus.ISSUED, PermitStatus.SUSPENDED]).select_related("case")
+    permits = list(permits.order_by("-id")[:limit])
+    permit_cases = {c.pk: c for c in with_facts(Case.objects.filter(pk__in=[p.case_id for p in permits]))}
+    permit_changes = []
+    for permit in permits:
+        change = compare(permit_cases[permit.case_id])
+        if change:
+            permit_changes.append({"permit": permit.number, "case": permit.case.reference, **change})
     return {
         "base": base.label,
         "draft": draft.label,
         "draft_revision": draft.revision,
         "cases_examined": examined,
         "cases_changed": changes,
-        # Issued permits join the dry run when permits exist (the reviewer-workflow issue adds them).
-        "permits_examined": 0,
-        "permits_changed": [],
+        "permits_examined": len(permits),
+        "permits_changed": permit_changes,
     }
 
 

@@ -465,7 +465,7 @@ def version_dry_run(request: HttpRequest, version: RuleSetVersion) -> HttpRespon
         context["errors"] = _errors(errors)
         return render(request, "screening/dry_run.html", context)
     result = rule_set_dry_run(draft=version, base=context["base"])
-    for change in result["cases_changed"]:
+    for change in [*result["cases_changed"], *result["permits_changed"]]:
         change["old_label"] = OUTCOME_LABELS.get(change["old_outcome"], change["old_outcome"])
         change["new_label"] = OUTCOME_LABELS.get(change["new_outcome"], change["new_outcome"])
     context["result"] = result

@@ -240,3 +240,25 @@ def test_any_row_can_be_edited_in_a_draft_with_whole_draft_validation(published,
     assert verbs == ["ruleset.suspensions.changed", "ruleset.suspensions.deleted"]
     with pytest.raises(VersionNotDraft):
         rule_set_row_save(version=published, actor=rule_admin, section="suspensions", key="CN-70-61", row=suspension)
+
+
+def test_dry_run_examines_permits_in_force(
+    published, rule_admin, officer, reviewer, django_capture_on_commit_callbacks
+):
+    from screening.services import rule_set_dry_run
+
+    from .permit_helpers import issue, screened_case
+
+    permit = issue(screened_case(officer, django_capture_on_commit_callbacks), reviewer)
+    draft = rule_set_create_draft(base=published, label="2026.3", actor=rule_admin)
+    rule = next(r for r in export_pack(draft)["rules"] if r["code"] == "CN-18-1")
+    rule_save(version=draft, actor=rule_admin, code="CN-18-1", data={**rule, "outcome": "presumption_of_denial"})
+    result = rule_set_dry_run(draft=draft)
+    assert result["permits_examined"] == 1
+    (change,) = result["permits_changed"]
+    assert (change["permit"], change["old_outcome"], change["new_outcome"], change["direction"]) == (
+        permit.number,
+        "licence_required",
+        "presumption_of_denial",
+        "stricter",
+    )

@@ -518,7 +518,7 @@ def test_dry_run_lists_a_case_whose_outcome_would_change(
     unchanged = client_for(rule_admin).get(url("dry-run", draft))
     assert unchanged.context["result"]["cases_examined"] == 1
     assert unchanged.context["result"]["cases_changed"] == []
-    assert "no permits exist yet" in text(unchanged)
+    assert "Permits in force examined" in text(unchanged)
 
     rule = pack_rule(draft, "CN-18-1")
     rule_set_row_save(
@@ -536,7 +536,7 @@ def test_dry_run_lists_a_case_whose_outcome_would_change(
     page = text(response)
     assert f'<a href="/cases/{case.reference}/">{case.reference}</a>' in page
     assert "Licence required → <strong>Case-by-case review</strong>" in page
-    assert "stricter" in page and "no permits exist yet" in page
+    assert "stricter" in page and "Permits in force examined" in page
 
 
 def test_dry_run_of_an_invalid_draft_shows_what_to_fix(draft, rule_admin):
