@@ -257,6 +257,19 @@ def potential_match_dispose(*, match, actor: User, decision: str, reason: str):
     return disposition
 
 
+def _instruments_in_force():
+    """The rule set whose instruments list entries name (for suspension checks); an empty one before any is
+    published."""
+    from types import SimpleNamespace
+
+    from screening.selectors import NoRuleSet, compiled_rule_set, rule_set_in_force
+
+    try:
+        return compiled_rule_set(rule_set_in_force())
+    except NoRuleSet:
+        return SimpleNamespace(instruments={})
+
+
 def list_delta_rescreen(*, version_id: int) -> list:
     """After a list import: screen only the entries added or changed by this version against the parties (and
     declared owners) of open cases whose decisive date this version covers, and raise new potential matches."""
@@ -267,7 +280,7 @@ def list_delta_rescreen(*, version_id: int) -> list:
 
     from .models import ListEntry as StoredEntry
     from .models import ListVersion
-    from .screening import ENTRY_FIELDS, load_list, stored_dispositions
+    from .screening import ENTRY_FIELDS, load_list, make_matcher, stored_dispositions
 
     version = ListVersion.objects.select_related("restricted_list").get(pk=version_id)
     restricted = version.restricted_list
@@ -297,8 +310,8 @@ def list_delta_rescreen(*, version_id: int) -> list:
         review_threshold=restricted.review_threshold,
         version_id=version.pk,
     )
-    dispositions = stored_dispositions()
-    from screening.engine.names import name_key
+    # The same matcher screening uses: thresholds, review band and dispositions are decided in one place.
+    matcher = make_matcher([loaded], _instruments_in_force(), stored_dispositions())
 
     from .models import PotentialMatch
 
@@ -308,25 +321,21 @@ def list_delta_rescreen(*, version_id: int) -> list:
             queries = [(party.name, party.country.code, "")]
             queries += [(o.name, o.country.code if o.country else "", o.name) for o in party.owners.all()]
             for name, country, via_owner in queries:
-                for m in loaded.index.search(name, country=country or None, threshold=loaded.review_threshold, limit=5):
-                    record = loaded.records[m.entry_id]
-                    decision = dispositions(name_key(name), country, restricted.key, m.entry_id, record["content_hash"])
-                    if decision == "false_positive":
-                        continue
+                for m in matcher(name, country):
                     match, created = PotentialMatch.objects.get_or_create(
                         case=case,
                         party_index=index,
                         via_owner=via_owner,
                         restricted_list=restricted,
-                        entry_id=m.entry_id,
-                        entry_hash=record["content_hash"],
+                        entry_id=m.entry.entry_id,
+                        entry_hash=m.entry.details["content_hash"],
                         defaults={
                             "party_name": party.name,
                             "list_version": version,
-                            "entry_name": record["name"],
-                            "score": round(m.score, 4),
-                            "band": "review" if m.score < loaded.match_threshold else "hit",
-                            "explanation": m.explanation.as_dict(),
+                            "entry_name": m.entry.name,
+                            "score": m.score,
+                            "band": "review" if m.review else "hit",
+                            "explanation": m.explanation or {},
                             "origin": PotentialMatch.Origin.LIST_UPDATE,
                         },
                     )
@@ -341,7 +350,7 @@ def list_delta_rescreen(*, version_id: int) -> list:
                             after={
                                 "party": name,
                                 "list": restricted.key,
-                                "entry": m.entry_id,
+                                "entry": m.entry.entry_id,
                                 "score": str(match.score),
                                 "origin": "list_update",
                                 "list_version": version.number,
