@@ -5,16 +5,23 @@ claim lost to another reviewer is a 409 like any other change that came first.""
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api import BAD_REQUEST, CONFLICT, FORBIDDEN, NOT_FOUND, CaseApiView, Conflict
 from cases.serializers import CaseSerializer
 
-from .models import Recommendation, RefusalReason
-from .selectors import decision_for_applicant
-from .services import AlreadyClaimed, case_claim, case_countersign, case_recommend, case_release
+from .models import CaseNote, Recommendation, RefusalReason
+from .selectors import case_notes_for, decision_for_applicant
+from .services import (
+    AlreadyClaimed,
+    case_claim,
+    case_countersign,
+    case_note_add,
+    case_recommend,
+    case_release,
+)
 
 
 class RecommendSerializer(serializers.Serializer):
@@ -104,3 +111,43 @@ class CaseDecisionApi(ReviewApiView):
         if decision is None:
             raise Http404("The case has no decision yet.")
         return Response(decision)
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseNote
+        fields = ["id", "author", "visibility", "text", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+
+    def get_author(self, note: CaseNote) -> str:
+        return str(note.author)
+
+
+class NoteInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10000)
+    visibility = serializers.ChoiceField(choices=CaseNote.Visibility.choices)
+
+
+class CaseNotesApi(ReviewApiView):
+    @extend_schema(
+        summary="The notes on a case you may read",
+        description="The authority's staff read every note; the case's officers only notes for the applicant.",
+        responses={200: NoteSerializer(many=True), 404: NOT_FOUND},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        case = self.get_case(reference, facts=False)
+        return Response(NoteSerializer(case_notes_for(case=case, user=request.user), many=True).data)
+
+    @extend_schema(
+        summary="Write a note on a case",
+        description="Reviewers write internal or applicant-visible notes; the case's officers applicant-visible ones.",
+        request=NoteInputSerializer,
+        responses={201: NoteSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        case = self.get_case(reference, facts=False)
+        data = self.validated(NoteInputSerializer).validated_data
+        note = case_note_add(case=case, actor=request.user, **data)
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)

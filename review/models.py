@@ -124,3 +124,25 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case}: {self.get_decision_display()}"
+
+
+class CaseNote(models.Model):
+    """A note on a case. Internal notes are the authority's own working; applicant-visible notes are the
+    conversation between the authority and the exporter's officers."""
+
+    class Visibility(models.TextChoices):
+        INTERNAL = "internal", "Internal (authority only)"
+        APPLICANT = "applicant", "Visible to the applicant"
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(max_length=10000)
+    visibility = models.CharField(max_length=16, choices=Visibility.choices, default=Visibility.INTERNAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "visibility", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Note on {self.case_id} by {self.author_id}"

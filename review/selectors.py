@@ -3,11 +3,12 @@
 from django.db.models import QuerySet
 
 from accounts.models import User
+from accounts.roles import CASE_READER_ROLES
 from cases.models import Case
 from cases.selectors import cases_visible_to
 from cases.vocab import CaseStatus
 
-from .models import CaseAssignment, Queue, Recommendation
+from .models import CaseAssignment, CaseNote, Queue, Recommendation
 
 
 def queue_list() -> QuerySet[Queue]:
@@ -47,3 +48,16 @@ def decision_for_applicant(case: Case) -> dict | None:
         "refusal_reasons": [{"code": r.code, "title": r.title, "text": r.text} for r in row.refusal_reasons.all()],
         "text": row.applicant_text,
     }
+
+
+def case_notes_for(*, case: Case, user: User) -> QuerySet[CaseNote]:
+    """The notes on a case this user may read: the authority's staff read every note, the case's own officers
+    only those written for the applicant, anyone else none. Callers have already checked the user sees the case."""
+    notes = CaseNote.objects.filter(case=case).select_related("author").order_by("created_at", "id")
+    if not user.is_authenticated or not user.is_active:
+        return notes.none()
+    if user.role_set & CASE_READER_ROLES:
+        return notes
+    if user.is_officer and user.organisation_id == case.organisation_id:
+        return notes.filter(visibility=CaseNote.Visibility.APPLICANT)
+    return notes.none()

@@ -19,7 +19,7 @@ from cases.workflow import CaseChanged, Transition, TransitionNotAllowed, case_t
 from screening.engine.ladder import RANK
 from screening.selectors import latest_screening
 
-from .models import CaseAssignment, Queue, Recommendation, RefusalReason, RoutingRule
+from .models import CaseAssignment, CaseNote, Queue, Recommendation, RefusalReason, RoutingRule
 
 
 class AlreadyClaimed(Exception):
@@ -343,3 +343,51 @@ def case_countersign(*, case: Case, actor: User, agree: bool, note: str = "") ->
         action = "countersign_approve"
     row.case = case_transition(case=case, action=action, actor=actor, message=note)
     return row
+
+
+# --- Notes -------------------------------------------------------------------------------------------------------
+
+NOTE_MAX_CHARS = 10000
+
+
+def may_write_note(*, user: Any, case: Case, visibility: str) -> bool:
+    """Reviewers write either kind; officers of the case's organisation only notes the authority and they share,
+    since an officer writing an 'internal' note would be writing one they themselves could never read again."""
+    if _is_reviewer(user):
+        return True
+    return (
+        visibility == CaseNote.Visibility.APPLICANT and user.is_officer and user.organisation_id == case.organisation_id
+    )
+
+
+@transaction.atomic
+def case_note_add(*, case: Case, actor: User, text: str, visibility: str) -> CaseNote:
+    if visibility not in CaseNote.Visibility.values:
+        raise ValidationError({"visibility": [f"Choose one of: {', '.join(CaseNote.Visibility.values)}."]})
+    if not may_write_note(user=actor, case=case, visibility=visibility):
+        if actor.is_officer and actor.organisation_id == case.organisation_id:
+            raise PermissionDenied("Officers write notes the authority and the applicant both read.")
+        raise PermissionDenied("Only reviewers and the case's own officers may write notes on it.")
+    text = text.strip()
+    errors: dict[str, list[str]] = {}
+    if not text:
+        errors["text"] = ["Write the note."]
+    elif len(text) > NOTE_MAX_CHARS:
+        errors["text"] = [f"A note has at most {NOTE_MAX_CHARS} characters."]
+    if case.status == CaseStatus.DRAFT:
+        # Nobody at the authority can read a draft: a note on it would talk to no one.
+        errors.setdefault("text", []).append("Notes can be written once the case is submitted.")
+    if errors:
+        raise ValidationError(errors)
+    note = CaseNote.objects.create(case=case, author=actor, text=text, visibility=visibility)
+    # The text goes into the event's data, not its message: the case page's timeline shows messages to
+    # everyone who reads the case, and an internal note must not reach the applicant that way.
+    audit_record(
+        actor=actor,
+        verb="case.note_added",
+        target=note,
+        case=case,
+        organisation=case.organisation,
+        after={"visibility": visibility, "text": text},
+    )
+    return note
