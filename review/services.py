@@ -20,6 +20,7 @@ from screening.engine.ladder import RANK
 from screening.selectors import latest_screening
 
 from .models import CaseAssignment, CaseNote, Queue, Recommendation, RefusalReason, RoutingRule
+from .notify import notify_assigned
 
 
 class AlreadyClaimed(Exception):
@@ -179,6 +180,7 @@ def case_reassign(*, case: Case, actor: User, assignee: User, reason: str = "") 
         after={"assigned_to": assignee.username},
         message=reason,
     )
+    notify_assigned(case=case, assignee=assignee, by=actor)
     return case
 
 
