@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "parties",
     "permits",
     "review",
+    "timelimits",
 ]
 
 MIDDLEWARE = [
@@ -258,3 +259,9 @@ LOGGING = {
 
 # Case references: LIC-<year>-<six digits>.
 CASE_REFERENCE_PREFIX = "LIC"
+
+# Review time limits (timelimits): the calendar that decides working days, the limit when the rule set names
+# none, and how many working days before the due date a case counts as due soon.
+TIMELIMITS_CALENDAR = os.environ.get("TIMELIMITS_CALENDAR", "CN")
+TIMELIMITS_DEFAULT_WORKING_DAYS = 45
+TIMELIMITS_DUE_SOON_WORKING_DAYS = 5
