@@ -30,6 +30,12 @@ class ReferenceCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
 
+class CaseKind(models.TextChoices):
+    NEW = "new", "New licence"
+    AMENDMENT = "amendment", "Amendment of a permit"
+    EXTENSION = "extension", "Extension of a permit"
+
+
 class Case(models.Model):
     reference = models.CharField(max_length=32, unique=True)
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="cases")
@@ -49,6 +55,11 @@ class Case(models.Model):
     # Bumped by every write, so two people acting on one case at once cannot both win (optimistic locking).
     version = models.PositiveIntegerField(default=1)
     copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
+    # An amendment or extension is a case of its own; when its permit is issued, the permit it amends is superseded.
+    kind = models.CharField(max_length=16, choices=CaseKind.choices, default=CaseKind.NEW)
+    amends_permit = models.ForeignKey(
+        "permits.Permit", null=True, blank=True, on_delete=models.PROTECT, related_name="amendments"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

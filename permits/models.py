@@ -15,6 +15,7 @@ class PermitStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
     EXHAUSTED = "exhausted", _("Exhausted")
     SURRENDERED = "surrendered", _("Surrendered")
+    SUPERSEDED = "superseded", _("Superseded")
 
 
 class PermitNumberCounter(models.Model):

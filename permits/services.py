@@ -20,8 +20,8 @@ from .models import Permit, PermitItem, PermitNumberCounter, PermitStatus, Shipm
 
 PERMIT_NUMBER_PREFIX = "PRM"
 ISSUING_ROLES = (Role.REVIEWER, Role.SENIOR_REVIEWER)
-# A case still being prepared or withdrawn by the applicant has nothing a permit could be issued for.
-NOT_DECIDABLE = frozenset({CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.WITHDRAWN})
+# The approval is the decision a permit rests on: nothing else (a refusal, a case still in review) is issued.
+ISSUABLE = CaseStatus.APPROVED
 
 
 class PermitChanged(Exception):
@@ -88,13 +88,17 @@ def permit_issue(
 ) -> Permit:
     """Issue the permit for an approved case, under the rule-set version of its latest screening.
 
-    `conditions` is {"standard": [codes from the library], "text": "free text"}. Validity runs from
-    `valid_from` for `validity_days` (at most, and by default, the licence type's maximum)."""
+    Approval calls this itself (`permit_issue_on_approval`); called directly it issues the permit of a case
+    approved before approval issued permits. `conditions` is {"standard": [codes from the library],
+    "text": "free text"}. Validity runs from `valid_from` for `validity_days` (at most, and by default, the
+    licence type's maximum). The system (actor None) never issues: a permit always names the person behind it."""
     if not getattr(actor, "is_authenticated", False) or not actor.has_role(*ISSUING_ROLES):
         raise PermissionDenied("Only reviewers issue permits.")
     case = Case.objects.select_for_update().select_related("organisation").get(pk=case.pk)
-    if case.status in NOT_DECIDABLE:
-        raise ValidationError(f"A permit cannot be issued for a case that is {case.get_status_display().lower()}.")
+    if case.status != ISSUABLE:
+        raise ValidationError(
+            f"A permit is issued only for an approved case; {case.reference} is {case.get_status_display().lower()}."
+        )
     if Permit.objects.filter(case=case).exists():
         raise ValidationError(f"Case {case.reference} already has a permit.")
     screening = Screening.objects.filter(case=case).select_related("version").first()
@@ -162,7 +166,115 @@ def permit_issue(
         organisation=case.organisation,
         after=permit_snapshot(permit),
     )
+    if case.amends_permit_id is not None:
+        _supersede(old=Permit.objects.get(pk=case.amends_permit_id), new=permit)
     return permit
+
+
+def _supersede(*, old: Permit, new: Permit) -> None:
+    from .workflow import TRANSITIONS, permit_transition
+
+    # A permit that ended meanwhile (expired, used up, revoked) keeps the status it ended with: it is no longer
+    # in force either way, and the reason it ended is the more useful record.
+    if old.status in TRANSITIONS["supersede"].sources:
+        permit_transition(permit=old, action="supersede", actor=None, reason=f"Superseded by permit {new.number}.")
+
+
+# Approval actions after which a permit is issued, inside the approval's own transaction.
+APPROVING_ACTIONS = frozenset({"approve", "countersign_approve"})
+
+
+def permit_issue_on_approval(case: Case, transition: Any, actor: Any) -> None:
+    """cases.workflow listener: the approval issues the permit, or (raising) does not happen at all.
+
+    Valid from the day of the decision; conditions from the latest recommendation. A recommendation carries its
+    conditions as free text only, with no standard condition codes, so the permit gets that text and no codes
+    from the library: guessing codes from prose would put words in the reviewer's mouth. The permit is issued by
+    whoever took the decision (the countersigner, after four eyes)."""
+    if transition.action not in APPROVING_ACTIONS:
+        return
+    from review.models import Recommendation
+
+    recommendation = Recommendation.objects.filter(case=case).first()
+    decided_at = (recommendation.countersigned_at if recommendation else None) or (
+        recommendation.created_at if recommendation else timezone.now()
+    )
+    permit_issue(
+        case=case,
+        actor=actor,
+        valid_from=timezone.localdate(decided_at),
+        conditions={"text": recommendation.conditions if recommendation else ""},
+    )
+
+
+def _chain(permit: Permit) -> list[Permit]:
+    """The permit and the permits it amends, newest first."""
+    chain = [permit]
+    while chain[-1].case.amends_permit_id is not None and len(chain) < 100:
+        chain.append(Permit.objects.select_related("case").get(pk=chain[-1].case.amends_permit_id))
+    return chain
+
+
+OPEN_CASE_STATUSES = frozenset(
+    {
+        CaseStatus.DRAFT,
+        CaseStatus.SUBMITTED,
+        CaseStatus.SCREENED,
+        CaseStatus.IN_REVIEW,
+        CaseStatus.INFORMATION_REQUESTED,
+        CaseStatus.AWAITING_COUNTERSIGNATURE,
+    }
+)
+
+
+@transaction.atomic
+def permit_amendment_start(*, permit: Permit, actor: Any, kind: str) -> Case:
+    """An officer of the holder starts an amendment or an extension: a new draft case copied from the permit's
+    case, linked to the permit. When that case is approved and its permit issued, this permit is superseded."""
+    from cases.models import CaseKind
+    from cases.services import case_copy
+
+    if kind not in (CaseKind.AMENDMENT, CaseKind.EXTENSION):
+        raise ValidationError({"kind": ["Choose amendment or extension."]})
+    if not getattr(actor, "is_authenticated", False) or not (
+        actor.is_officer and actor.organisation_id == permit.organisation_id
+    ):
+        raise PermissionDenied("Only the permit holder's officers may amend or extend a permit.")
+    permit = Permit.objects.select_for_update().select_related("case", "licence_type").get(pk=permit.pk)
+    label = CaseKind(kind).label.lower()
+    if kind == CaseKind.EXTENSION and permit.status != PermitStatus.ISSUED:
+        raise ValidationError(
+            f"Permit {permit.number} is {permit.get_status_display().lower()}: only a permit in force is extended."
+        )
+    if permit.status not in (PermitStatus.ISSUED, PermitStatus.SUSPENDED):
+        raise ValidationError(
+            f"Permit {permit.number} is {permit.get_status_display().lower()}: it can no longer be amended."
+        )
+    if permit.amendments.filter(status__in=OPEN_CASE_STATUSES).exists():
+        raise ValidationError(f"Permit {permit.number} already has an amendment or extension under way.")
+    if kind == CaseKind.EXTENSION:
+        # Every extension along the chain counts, so extending an extension does not reset the count.
+        used = sum(1 for p in _chain(permit) if p.case.kind == CaseKind.EXTENSION)
+        allowed = permit.licence_type.extensions
+        if used >= allowed:
+            raise ValidationError(
+                f"A {permit.licence_type.name} may be extended {allowed} time(s); permit {permit.number} has used "
+                f"{used}."
+            )
+    copy = case_copy(case=permit.case, actor=actor)
+    Case.objects.filter(pk=copy.pk).update(kind=kind, amends_permit=permit)
+    copy.kind, copy.amends_permit = kind, permit
+    for target, case in ((copy, copy), (permit, permit.case)):
+        audit_record(
+            actor=actor,
+            verb=f"permit.{kind}_started",
+            target=target,
+            case=case,
+            organisation=permit.organisation,
+            after={"permit": permit.number, "case": copy.reference, "kind": kind},
+            message=f"{label.capitalize()} of permit {permit.number} started as case {copy.reference}.",
+        )
+    return copy
 
 
 def _amount(raw: Any, places: int) -> Decimal:

@@ -47,6 +47,9 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("surrender", frozenset({S.ISSUED, S.SUSPENDED}), S.SURRENDERED, "Surrender", By.HOLDER, False),
         Transition("expire", frozenset({S.ISSUED, S.SUSPENDED}), S.EXPIRED, "Expire", By.SYSTEM, False),
         Transition("exhaust", frozenset({S.ISSUED}), S.EXHAUSTED, "Mark exhausted", By.SYSTEM, False),
+        # Its own status rather than "surrendered": the holder did not give the permit up, a newer permit (an
+        # amendment or extension) took its place, and the register and the audit trail should say so.
+        Transition("supersede", frozenset({S.ISSUED, S.SUSPENDED}), S.SUPERSEDED, "Supersede", By.SYSTEM, False),
     ]
 }
 
