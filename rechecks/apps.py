@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RechecksConfig(AppConfig):
+    name = "rechecks"
+    verbose_name = "Permit re-checks"
