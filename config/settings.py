@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "permits",
     "review",
     "timelimits",
+    "rechecks",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +205,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic tasks (`celery -A config beat`, or `worker --beat` on one machine; see docs/rechecks.md).
+CELERY_BEAT_SCHEDULE = {
+    # Shortly after midnight: a rule or suspension window that starts or ends today re-checks permits in force.
+    "rechecks-daily-date-check": {"task": "rechecks.tasks.recheck_daily", "schedule": crontab(hour=0, minute=20)},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
