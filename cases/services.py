@@ -322,7 +322,9 @@ def case_submit(*, case: Case, actor: User) -> Case:
         raise PermissionDenied("Only officers of the case's organisation may submit it.")
     if case.status != CaseStatus.DRAFT:
         raise TransitionNotAllowed(f"{case.reference} is {case.get_status_display().lower()} and cannot be submitted.")
-    case = _reload(case)
+    # The header was read by the caller and the transition below checks its version, so only the facts are
+    # loaded here (those the caller holds already are kept).
+    load_facts(case)
     problems = case_check_completeness(case)
     if problems:
         raise CaseIncomplete(problems)

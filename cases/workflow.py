@@ -180,7 +180,11 @@ def case_transition(*, case: Case, action: str, actor: Any, message: str = "", *
     )
     if updated != 1:
         raise CaseChanged("The case was changed by someone else. Reload it and try again.")
-    case.refresh_from_db()
+    # The conditional UPDATE matched the (status, version) this object holds, so the row now holds exactly these
+    # values: set them here rather than read the row back (and lose the cached organisation the audit row needs).
+    case.status, case.version, case.updated_at = transition.target, case.version + 1, now
+    for field, value in changes.items():
+        setattr(case, field, value)
     audit_record(
         actor=actor,
         verb=f"case.{action}",

@@ -6,7 +6,7 @@ the ones the table cannot know: which queue a reviewer may claim from and who ho
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -54,18 +54,20 @@ def route_queue(*, case: Case, outcome: str) -> tuple[Queue | None, RoutingRule 
     return Queue.objects.filter(is_default=True).first(), None
 
 
-def case_route(*, case: Case) -> CaseAssignment:
+def case_route(*, case: Case) -> None:
     """Put a screened case in the queue its latest screening outcome and facts route it to. A case routed before
     keeps its row: the queue follows the latest outcome, and whoever holds the case keeps it."""
     screening = latest_screening(case=case)
     outcome = screening.outcome if screening else ""
     queue, rule = route_queue(case=case, outcome=outcome)
-    assignment, created = CaseAssignment.objects.get_or_create(
-        case=case, defaults={"queue": queue, "rule": rule, "outcome": outcome}
+    # One INSERT … ON CONFLICT (case) DO UPDATE: a new case gets its row, a case routed before moves queue but
+    # keeps whoever holds it (assigned_to is not among the updated fields).
+    CaseAssignment.objects.bulk_create(
+        [CaseAssignment(case=case, queue=queue, rule=rule, outcome=outcome)],
+        update_conflicts=True,
+        unique_fields=["case"],
+        update_fields=["queue", "rule", "outcome"],
     )
-    if not created and (assignment.queue_id, assignment.outcome) != (getattr(queue, "pk", None), outcome):
-        assignment.queue, assignment.rule, assignment.outcome = queue, rule, outcome
-        assignment.save(update_fields=["queue", "rule", "outcome"])
     audit_record(
         actor=None,
         verb="case.routed",
@@ -74,7 +76,6 @@ def case_route(*, case: Case) -> CaseAssignment:
         organisation=case.organisation,
         after={"queue": str(queue) if queue else None, "outcome": outcome, "rule": rule.pk if rule else None},
     )
-    return assignment
 
 
 def route_after_screening(case: Case, transition: Transition, actor: Any) -> None:
@@ -87,12 +88,8 @@ def _assignment_for(case: Case) -> CaseAssignment:
         return CaseAssignment.objects.select_related("queue").get(case=case)
     except CaseAssignment.DoesNotExist:
         pass
-    # Screened before routing existed, or routed concurrently: route now, and take the row whoever wrote it.
-    try:
-        with transaction.atomic():
-            case_route(case=case)
-    except IntegrityError:
-        pass
+    # Screened before routing existed: route now (an upsert, so a concurrent routing cannot collide with it).
+    case_route(case=case)
     return CaseAssignment.objects.select_related("queue").get(case=case)
 
 

@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from cases.casedoc import case_document
 from cases.models import Case
 from cases.selectors import case_lock_for_screening, offering_facts, with_facts
-from cases.services import case_create, case_save_draft, case_snapshot, case_submit
+from cases.services import case_create, case_save_draft, case_snapshot, case_submit, case_withdraw
 from screening.models import Screening
 from screening.services import case_screen
 
@@ -213,3 +213,17 @@ def test_a_revoked_or_inactive_token_is_refused(officer):
     officer.save()
     officer.auth_token.delete()
     assert client.get(API).status_code == 401
+
+
+def test_a_transition_leaves_the_case_as_a_read_finds_it(officer):
+    # case_transition sets status, version and times on the object instead of reading the row back.
+    case = make_case(officer)
+    submitted = case_submit(case=case, actor=officer)
+    stored = Case.objects.get(pk=case.pk)
+    for field in ("status", "version", "updated_at", "submitted_at"):
+        assert getattr(submitted, field) == getattr(stored, field), field
+    assert submitted.status == "submitted"
+    # A second transition from the object it returned is taken at the version the row holds.
+    withdrawn = case_withdraw(case=submitted, actor=officer, reason="Changed our plans")
+    assert (withdrawn.status, withdrawn.version) == ("withdrawn", stored.version + 1)
+    assert Case.objects.filter(pk=case.pk, status="withdrawn", version=stored.version + 1).exists()
