@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from .models import InformationRequest, StandardQuestion
+
+
+@admin.register(StandardQuestion)
+class StandardQuestionAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "active")
+    list_editable = ("active",)
+    prepopulated_fields = {"code": ("title",)}
+
+
+@admin.register(InformationRequest)
+class InformationRequestAdmin(admin.ModelAdmin):
+    # Requests change only through the services (open, answer, cancel, lapse), which move the case and audit.
+    list_display = ("case", "status", "deadline", "opened_at", "reminder_sent_at")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in InformationRequest._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
