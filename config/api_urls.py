@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("cases.api_urls")),
     path("", include("screening.api_urls")),
     path("", include("review.api_urls")),
+    path("", include("rfis.api_urls")),
 ]

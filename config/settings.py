@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "permits",
     "review",
     "timelimits",
+    "rfis",
     "rechecks",
 ]
 
@@ -209,6 +210,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Shortly after midnight: a rule or suspension window that starts or ends today re-checks permits in force.
     "rechecks-daily-date-check": {"task": "rechecks.tasks.recheck_daily", "schedule": crontab(hour=0, minute=20)},
+    # Early morning, before the working day: reminders of requests for information due soon, then the cases whose
+    # requests lapsed closed.
+    "rfis-remind": {"task": "rfis.tasks.remind_information_requests", "schedule": crontab(hour=1, minute=0)},
+    "rfis-lapse": {"task": "rfis.tasks.lapse_information_requests", "schedule": crontab(hour=1, minute=10)},
 }
 
 REST_FRAMEWORK = {
@@ -272,3 +277,9 @@ CASE_REFERENCE_PREFIX = "LIC"
 TIMELIMITS_CALENDAR = os.environ.get("TIMELIMITS_CALENDAR", "CN")
 TIMELIMITS_DEFAULT_WORKING_DAYS = 45
 TIMELIMITS_DUE_SOON_WORKING_DAYS = 5
+
+# Requests for information (rfis): the default deadline (days from today), the reminder (working days before the
+# deadline), and how many days after the deadline an unanswered request closes the case.
+RFIS_DEFAULT_DEADLINE_DAYS = 20
+RFIS_REMINDER_WORKING_DAYS = 3
+RFIS_LAPSE_GRACE_DAYS = 10

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("cases/", include("cases.urls")),
     path("cases/", include("parties.urls")),
+    path("cases/", include("rfis.urls")),
     path("rules/", include("screening.urls")),
     path("verify/", include("permits.urls")),
     path("rechecks/", include("rechecks.urls")),
