@@ -8,7 +8,7 @@ urlpatterns = [
     path("cases/", include("parties.urls")),
     path("cases/", include("rfis.urls")),
     path("rules/", include("screening.urls")),
-    path("verify/", include("permits.urls")),
+    path("", include("permits.urls")),
     path("rechecks/", include("rechecks.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
