@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from .models import Permit, PermitItem, PermitStatus, Shipment
 
@@ -86,24 +87,51 @@ def permit_get_for_user(*, user, number: str) -> Permit:
 
 @dataclass(frozen=True)
 class Verification:
-    """What the public may learn about a permit number: no holder, items, parties or conditions."""
+    """What the public may learn about a permit number: no holder, items, parties or conditions.
+    `code_matches` is None when no code was given, else whether it is the one printed on the certificate."""
 
     number: str
     status: str
     status_label: str
     valid_from: object
     valid_to: object
+    code_matches: bool | None = None
 
 
-def permit_verify(*, number: str) -> Verification | None:
+VERIFICATION_SALT = "permits.certificate-verification"
+
+
+def _verification_code(number: str, issued_at) -> str:
+    # A keyed hash of what makes the permit unique (its number and the moment it was issued), with a key derived
+    # from SECRET_KEY: only the authority can make one, anyone can have it checked. 12 hex digits keep it short
+    # enough to type; guessing one right is a 1 in 2**48 chance for a number someone already holds.
+    digest = salted_hmac(VERIFICATION_SALT, f"{number}|{issued_at.isoformat()}", algorithm="sha256").hexdigest()
+    code = digest[:12].upper()
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def permit_verification_code(permit: Permit) -> str:
+    return _verification_code(permit.number, permit.issued_at)
+
+
+def _normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def permit_verify(*, number: str, code: str | None = None) -> Verification | None:
     row = (
         Permit.objects.filter(number=number.strip().upper())
-        .values("number", "status", "valid_from", "valid_to")
+        .values("number", "status", "valid_from", "valid_to", "issued_at")
         .first()
     )
     if row is None:
         return None
-    return Verification(**row, status_label=PermitStatus(row["status"]).label)
+    issued_at = row.pop("issued_at")
+    matches = None
+    if code is not None and code.strip():
+        expected = _normalise_code(_verification_code(row["number"], issued_at))
+        matches = constant_time_compare(expected, _normalise_code(code))
+    return Verification(**row, status_label=PermitStatus(row["status"]).label, code_matches=matches)
 
 
 def permit_register(
@@ -115,9 +143,19 @@ def permit_register(
     control_code: str | None = None,
     valid_on=None,
     search: str | None = None,
+    licence_type: str | None = None,
+    valid_to_from=None,
+    valid_to_until=None,
 ) -> QuerySet[Permit]:
-    """The permits a user may see, filtered; each filter left empty does not narrow the list."""
+    """The permits a user may see, filtered; each filter left empty does not narrow the list. `search` looks in
+    the number, the case reference, the end user's name and the lines' control codes."""
     qs = permit_visible_to(user)
+    if licence_type:
+        qs = qs.filter(licence_type__code=licence_type)
+    if valid_to_from:
+        qs = qs.filter(valid_to__gte=valid_to_from)
+    if valid_to_until:
+        qs = qs.filter(valid_to__lte=valid_to_until)
     if status:
         qs = qs.filter(status=status)
     if organisation_id:
@@ -131,6 +169,33 @@ def permit_register(
     if search:
         term = search.strip()
         qs = qs.filter(
-            Q(number__icontains=term) | Q(case__reference__icontains=term) | Q(end_user_name__icontains=term)
+            Q(number__icontains=term)
+            | Q(case__reference__icontains=term)
+            | Q(end_user_name__icontains=term)
+            | Q(items__control_code__icontains=term)
         )
     return qs.distinct().order_by("-issued_at", "-id")
+
+
+def permit_register_rows(qs: QuerySet[Permit]) -> QuerySet[Permit]:
+    """The register's rows with their lines' control codes, in one more query per page whatever its size."""
+    return qs.prefetch_related(Prefetch("items", queryset=PermitItem.objects.only("permit_id", "control_code")))
+
+
+@dataclass(frozen=True)
+class PermitChain:
+    """Where a permit stands among amendments and extensions: the permit it replaced, and the cases started to
+    amend or extend it (with their permits, once issued)."""
+
+    previous: Permit | None
+    amendments: list
+
+
+def permit_chain(*, permit: Permit) -> PermitChain:
+    previous = None
+    if permit.case.amends_permit_id is not None:
+        previous = Permit.objects.select_related("case").filter(pk=permit.case.amends_permit_id).first()
+    from cases.models import Case
+
+    amendments = list(Case.objects.filter(amends_permit=permit).select_related("permit").order_by("created_at", "id"))
+    return PermitChain(previous=previous, amendments=amendments)
