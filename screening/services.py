@@ -124,6 +124,10 @@ def rule_set_publish(
             "effective_from": version.effective_from.isoformat() if version.effective_from else None,
         },
     )
+    # Permits in force are checked again under the new version (an incremental run, started once this commits).
+    from rechecks.services import recheck_after_publish
+
+    recheck_after_publish(version=version, actor=actor)
     return version
 
 
