@@ -42,11 +42,13 @@ setup: install ## Install, migrate, load the seed rule pack, the shipped lists a
 	$(DEV_ENV) $(PY) manage.py load_shipped_lists
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
-run: setup ## Serve on HOST:PORT (runserver with DEBUG, gunicorn without); a Celery worker too when REDIS_URL is set
+run: setup ## Serve on HOST:PORT (runserver with DEBUG, gunicorn without); a Celery worker and beat too when REDIS_URL is set
 	@export $(DEV_ENV); \
 	if [ -n "$${REDIS_URL:-}" ]; then \
-		echo "REDIS_URL is set: starting a Celery worker beside the server."; \
-		$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+		echo "REDIS_URL is set: starting a Celery worker (with beat, for the periodic tasks) beside the server."; \
+		mkdir -p var; \
+		$(VENV)/bin/celery -A config worker --beat --schedule var/celerybeat-schedule --loglevel=INFO \
+			--concurrency=2 & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null || true; wait $$worker 2>/dev/null || true' EXIT; \
 		trap 'exit 130' INT; trap 'exit 143' TERM; \
 	fi; \
