@@ -5,11 +5,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from .models import Case, Item, ItemContent, ItemElement, Party, PartyOwner
 from .services import CONTENT_FIELDS, ELEMENT_FIELDS, HEADER_FIELDS, ITEM_FIELDS, OWNER_FIELDS, PARTY_FIELDS
-from .vocab import CaseStatus, DocumentType, EndUseCategory
+from .vocab import DocumentType, EndUseCategory
 
 
 def _helper(*rows) -> FormHelper:
@@ -257,21 +256,6 @@ OwnerFormSet = _formset(OwnerForm, OwnerFormSetBase)
 def with_extra(formset_class, extra: int):
     """The same formset with more blank rows: how a page without JavaScript gets room for another line."""
     return _formset(formset_class.form, formset_class, extra=extra)
-
-
-def _destination_choices() -> list[tuple[str, str]]:
-    return [("", _("Any destination")), *((c.code, c.name) for c in countries)]
-
-
-class CaseFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=100,
-        help_text=_("Reference, party, item description or control code"),
-    )
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *CaseStatus.choices])
-    destination = forms.ChoiceField(label=_("Destination"), required=False, choices=_destination_choices)
 
 
 class DocumentForm(forms.Form):

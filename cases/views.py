@@ -20,11 +20,13 @@ from django.views.decorators.http import require_POST
 
 from audit.selectors import audit_events_for_case
 from parties.selectors import potential_matches_for_case
+from review.panel import review_context
 from screening.selectors import determination_for_display, latest_screening
+from search.forms import CaseSearchForm, SavedSearchForm
+from search.selectors import case_search, saved_searches_for
 
 from .completeness import case_check_completeness
 from .forms import (
-    CaseFilterForm,
     CaseHeaderForm,
     ContentFormSet,
     DocumentForm,
@@ -41,7 +43,6 @@ from .models import Case, Document
 from .selectors import (
     case_get_for_user,
     case_items_data,
-    case_list_for_user,
     case_parties_data,
     plain_value,
     user_may_edit_case,
@@ -134,20 +135,20 @@ def _rows(formset) -> list[dict]:
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET or None)
-    filters: dict = {}
-    if form.is_bound:
-        # A filter that does not validate shows its error and is left out; the valid ones still apply.
-        form.is_valid()
-        filters = form.cleaned_data
-    cases = case_list_for_user(
-        user=request.user,
-        status=filters.get("status") or None,
-        destination=filters.get("destination") or None,
-        query=filters.get("q") or None,
-    )
+    """Search, filters and sorting from search.forms; the rows from search.selectors.case_search, which keeps to
+    what the user may see. The same query string drives the CSV export and is what a saved search keeps."""
+    form = CaseSearchForm(request.GET or None, user=request.user)
+    cases = case_search(user=request.user, **form.filters())
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"filter_form": form, "page": page, "may_create": request.user.is_officer}
+    query = form.query_string()
+    context = {
+        "filter_form": form,
+        "page": page,
+        "may_create": request.user.is_officer,
+        "query": query,
+        "saved_searches": list(saved_searches_for(user=request.user)),
+        "save_form": SavedSearchForm(initial={"query": query}),
+    }
     # htmx asks for the results alone when a filter changes; the full page works the same without JavaScript.
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         response = render(request, "cases/_case_results.html", context)
@@ -204,6 +205,8 @@ def _detail_context(request: HttpRequest, case: Case, **extra) -> dict:
             "copy": may_change,
         },
         "withdraw_form": WithdrawForm(),
+        # Notes, and the reviewer's panel for the authority's staff (review/panel.py).
+        **review_context(request, case),
         **extra,
     }
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("rules/", include("screening.urls")),
     path("", include("permits.urls")),
     path("rechecks/", include("rechecks.urls")),
+    path("search/", include("search.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
