@@ -264,6 +264,24 @@ def information_request_cancel(*, request: InformationRequest, actor: User, reas
     return request
 
 
+def close_requests_with_case(case: Case, transition: Any, actor: Any) -> None:
+    """The `on_transition` listener: a case withdrawn or closed while a request is open (by the applicant, or a
+    senior reviewer) takes the request with it, so no reminder or lapse is ever sent for a case that is over."""
+    if transition.target not in (CaseStatus.WITHDRAWN, CaseStatus.CLOSED):
+        return
+    for request in InformationRequest.objects.filter(case=case, status=InformationRequest.Status.OPEN):
+        note = f"The case was {case.get_status_display().lower()}."
+        _close(request, status=InformationRequest.Status.CANCELLED, actor=actor, note=note)
+        audit_record(
+            actor=actor,
+            verb="information_request.cancelled",
+            target=request,
+            case=case,
+            organisation=case.organisation,
+            message=note,
+        )
+
+
 def _calendar() -> dict:
     from timelimits.models import HolidayCalendar
 
@@ -284,7 +302,10 @@ def information_requests_remind(*, today: date) -> int:
     # N working days; the exact day is checked per request below.
     horizon = add_working_days(today, reminder_working_days(), **dates)
     candidates = InformationRequest.objects.filter(
-        status=InformationRequest.Status.OPEN, reminder_sent_at__isnull=True, deadline__lte=horizon
+        status=InformationRequest.Status.OPEN,
+        reminder_sent_at__isnull=True,
+        deadline__lte=horizon,
+        case__status=CaseStatus.INFORMATION_REQUESTED,
     ).select_related("case")
     sent = 0
     for request in candidates:

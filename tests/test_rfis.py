@@ -288,6 +288,22 @@ def test_an_unanswered_request_lapses_after_the_grace_period_and_closes_the_case
         information_request_answer(request=asked, actor=officer, text="Too late.")
 
 
+@pytest.mark.parametrize("how", ["withdraw", "close"])
+def test_a_case_withdrawn_or_closed_takes_its_open_request_with_it(asked, officer, senior_reviewer, how):
+    from cases.services import case_withdraw
+    from cases.workflow import case_transition
+
+    if how == "withdraw":
+        case_withdraw(case=asked.case, actor=officer, reason="No longer needed.")
+    else:
+        case_transition(case=asked.case, action="close", actor=senior_reviewer, message="Duplicate.")
+    asked.refresh_from_db()
+    assert asked.status == "cancelled" and asked.closing_note.startswith("The case was")
+    assert information_requests_remind(today=DEADLINE) == 0
+    assert information_requests_lapse(today=DEADLINE + timedelta(days=30)) == 0
+    assert AuditEvent.objects.filter(verb="information_request.cancelled", case=asked.case).count() == 1
+
+
 def test_the_tasks_call_the_services_with_today_and_repeat_harmlessly(asked):
     # The request's deadline (June 2025) is long past by the system's today: reminded once, then lapsed once.
     assert remind_information_requests.delay().get() == 1
