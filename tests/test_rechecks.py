@@ -482,3 +482,28 @@ def test_rule_admin_starts_a_scoped_manual_run(
     assert findings_of(run)[stricter_finding.permit_id][0] == "stricter"
     assert run.created_by == rule_admin
     assert stricter_finding.permit.status == PermitStatus.ISSUED
+
+
+def test_a_chunk_costs_the_same_few_queries_whatever_its_size(
+    officer, reviewer, settings, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.RECHECK_CHUNK_SIZE = 4
+    publish(pack_variant("base", drop_rules=["CN-57-1"]))
+    for _ in range(9):
+        permit_on(officer, reviewer, django_capture_on_commit_callbacks, items=[HO_OXIDE])
+    new = publish(pack_variant("ann-57-now", drop_suspensions=["CN-70-57"]), effective_from=date(2026, 1, 1))
+    run = RecheckRun.objects.get(new_version=new)
+    recheck_run_start(run_id=run.pk)
+    evaluate_permits(run=run, permit_ids=[])  # compiles the rule sets and loads the lists once per process
+    counts = []
+    for index in (2, 0):  # one permit, then four (neither the last chunk, which also completes the run)
+        with CaptureQueriesContext(connection) as queries:
+            recheck_chunk_process(run_id=run.pk, index=index)
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 16, counts
+    recheck_chunk_process(run_id=run.pk, index=1)
+    run.refresh_from_db()
+    assert (run.status, run.changed) == ("done", 9)
