@@ -215,6 +215,8 @@ CELERY_BEAT_SCHEDULE = {
     # requests lapsed closed.
     "rfis-remind": {"task": "rfis.tasks.remind_information_requests", "schedule": crontab(hour=1, minute=0)},
     "rfis-lapse": {"task": "rfis.tasks.lapse_information_requests", "schedule": crontab(hour=1, minute=10)},
+    # Just after midnight: permits whose validity ended yesterday become expired.
+    "permits-expire": {"task": "permits.tasks.expire_permits", "schedule": crontab(hour=0, minute=5)},
 }
 
 REST_FRAMEWORK = {
