@@ -390,3 +390,99 @@ def case_note_add(*, case: Case, actor: User, text: str, visibility: str) -> Cas
         after={"visibility": visibility, "text": text},
     )
     return note
+
+
+@transaction.atomic
+def case_close(*, case: Case, actor: User, reason: str) -> Case:
+    """A senior reviewer closes an undecided case (e.g. an information request left unanswered), saying why."""
+    if not _is_senior(actor):
+        raise PermissionDenied("Only senior reviewers may close cases.")
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the case is closed: the applicant and the record need it."]})
+    return case_transition(case=case, action="close", actor=actor, message=reason.strip())
+
+
+# --- Routing rules -----------------------------------------------------------------------------------------------
+
+ROUTING_RULE_FIELDS = (
+    "queue",
+    "priority",
+    "min_outcome",
+    "max_outcome",
+    "destination_country",
+    "licence_type",
+    "description",
+    "active",
+)
+
+
+def may_edit_routing(user: Any) -> bool:
+    # Routing decides who reviews which case: it belongs to the senior reviewers who run the queues, not to
+    # whoever has the technical staff flag.
+    return _is_senior(user)
+
+
+def _rule_snapshot(rule: RoutingRule) -> dict[str, Any]:
+    return {
+        "queue": rule.queue.slug if rule.queue_id else None,
+        "priority": rule.priority,
+        "min_outcome": rule.min_outcome,
+        "max_outcome": rule.max_outcome,
+        "destination_country": str(rule.destination_country or ""),
+        "licence_type": rule.licence_type,
+        "description": rule.description,
+        "active": rule.active,
+    }
+
+
+def _clean_rule(rule: RoutingRule) -> None:
+    rule.full_clean()
+    if rule.min_outcome and rule.max_outcome and RANK[rule.min_outcome] > RANK[rule.max_outcome]:
+        raise ValidationError({"max_outcome": ["The highest outcome must not be below the lowest."]})
+
+
+@transaction.atomic
+def routing_rule_save(*, actor: User, data: dict[str, Any], rule: RoutingRule | None = None) -> RoutingRule:
+    """Create a routing rule, or change one. Cases already routed stay where they are; new screenings use it."""
+    if not may_edit_routing(actor):
+        raise PermissionDenied("Only senior reviewers may change routing rules.")
+    creating = rule is None
+    if creating:
+        rule = RoutingRule()
+        before = None
+    else:
+        rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+        before = _rule_snapshot(rule)
+    for field in ROUTING_RULE_FIELDS:
+        if field in data:
+            setattr(rule, field, data[field])
+    _clean_rule(rule)
+    rule.save()
+    audit_record(
+        actor=actor,
+        verb="routing_rule.created" if creating else "routing_rule.changed",
+        target=rule,
+        before=before,
+        after=_rule_snapshot(rule),
+    )
+    return rule
+
+
+@transaction.atomic
+def routing_rule_set_active(*, actor: User, rule: RoutingRule, active: bool) -> RoutingRule:
+    if not may_edit_routing(actor):
+        raise PermissionDenied("Only senior reviewers may change routing rules.")
+    rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
+    if rule.active == active:
+        return rule
+    before = _rule_snapshot(rule)
+    rule.active = active
+    rule.save(update_fields=["active"])
+    audit_record(
+        actor=actor,
+        verb="routing_rule.activated" if active else "routing_rule.deactivated",
+        target=rule,
+        before=before,
+        after=_rule_snapshot(rule),
+    )
+    return rule

@@ -1,0 +1,94 @@
+"""What the case page shows of the review: the notes this user may read and write, and for the authority's staff
+the reviewer's panel with the actions open to this user now.
+
+An action is offered when the transition table allows it to this user from the case's status
+(`cases.workflow.allowed_actions`) and the review's own rules agree (who holds the case, senior-only queues, four
+eyes). Offering is a courtesy: every action's service checks the same again and refuses whatever is POSTed."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone
+
+from accounts.roles import CASE_READER_ROLES, Role
+from cases.models import Case
+from cases.workflow import allowed_actions
+
+from .forms import CloseForm, CountersignForm, NoteForm, ReasonForm, ReassignForm, RecommendForm
+from .models import CaseNote, Recommendation
+from .selectors import assignment_of, case_notes_for, clock_for
+from .services import REASSIGNABLE, may_write_note, pending_recommendation
+
+RFI_INCLUDE = "rfis/_case_requests.html"
+
+
+def _optional_template(name: str) -> str | None:
+    # Requests for information come from their own app, which an installation may not have yet.
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
+
+
+def review_may(*, user: Any, case: Case, assignment: Any, pending: Recommendation | None) -> dict[str, bool]:
+    allowed = {t.action for t in allowed_actions(case, user)}
+    senior = user.has_role(Role.SENIOR_REVIEWER)
+    holder_id = assignment.assigned_to_id if assignment else None
+    holds = holder_id is not None and holder_id == user.pk
+    senior_only = bool(assignment and assignment.queue and assignment.queue.senior_only)
+    return {
+        "claim": "claim" in allowed and holder_id is None and (senior or not senior_only),
+        "release": "release" in allowed and holder_id is not None and (holds or senior),
+        "reassign": senior and case.status in REASSIGNABLE,
+        "request_information": "request_information" in allowed and holds,
+        "recommend": "refer_for_countersignature" in allowed and holds,
+        # Four eyes: the recommending reviewer is never offered the countersignature.
+        "countersign": "countersign_approve" in allowed and pending is not None and pending.reviewer_id != user.pk,
+        "close": "close" in allowed,
+    }
+
+
+def review_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """Context for the case page's notes and reviewer's panel. Forms given as extra context by a view that
+    re-renders the page with errors replace these blank ones."""
+    user = request.user
+    officer = user.is_officer and user.organisation_id == case.organisation_id
+    writes_notes = may_write_note(user=user, case=case, visibility=CaseNote.Visibility.APPLICANT)
+    context: dict[str, Any] = {
+        "notes": list(case_notes_for(case=case, user=user)),
+        "note_form": NoteForm(officer=officer and not user.has_role(Role.REVIEWER, Role.SENIOR_REVIEWER))
+        if writes_notes and case.status != "draft"
+        else None,
+        "rfi_include": _optional_template(RFI_INCLUDE),
+        "review": None,
+    }
+    if not user.role_set & CASE_READER_ROLES or case.status == "draft":
+        return context
+    assignment = assignment_of(case)
+    pending = pending_recommendation(case)
+    clock = clock_for(case)
+    today = timezone.localdate()
+    may = review_may(user=user, case=case, assignment=assignment, pending=pending)
+    context["review"] = {
+        "assignment": assignment,
+        "pending": pending,
+        "own_pending": pending is not None and pending.reviewer_id == user.pk,
+        "may": may,
+        "any": any(may.values()),
+        "clock": clock,
+        "urgency": clock.urgency(today) if clock else None,
+        "recommendations": list(
+            case.recommendations.select_related("reviewer", "countersigned_by").prefetch_related("refusal_reasons")
+        ),
+    }
+    context.update(
+        recommend_form=RecommendForm(),
+        countersign_form=CountersignForm(),
+        release_form=ReasonForm(),
+        reassign_form=ReassignForm(),
+        close_form=CloseForm(),
+    )
+    return context
