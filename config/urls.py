@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/", include("parties.urls")),
     path("cases/", include("rfis.urls")),
     path("rules/", include("screening.urls")),
+    path("review/", include("review.urls")),
     path("", include("permits.urls")),
     path("rechecks/", include("rechecks.urls")),
     path("search/", include("search.urls")),
