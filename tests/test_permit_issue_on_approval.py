@@ -145,3 +145,25 @@ def test_an_approval_whose_permit_cannot_be_issued_does_not_happen(case, reviewe
     assert not Recommendation.objects.filter(case=case).exists()
     assert not Permit.objects.exists()
     assert not AuditEvent.objects.filter(case=case, verb="case.approve").exists()
+
+
+def test_expiry_runs_daily_on_the_beat_schedule():
+    from django.conf import settings
+
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["permits-expire"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].hour == {0} and entry["schedule"].minute == {5}
+
+
+def test_expiry_task_expires_a_permit_issued_on_approval(case, reviewer):
+    from permits.tasks import expire_permits
+    from permits.workflow import permits_expire_due
+
+    permit = Permit.objects.get(case=approve(case, reviewer))
+    assert expire_permits.delay().get() == []
+    assert permits_expire_due(today=permit.valid_to + timedelta(days=1)) == [permit.number]
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.EXPIRED
