@@ -110,9 +110,9 @@ def select_permits(*, run: RecheckRun) -> list[int]:
 
 
 def _list_delta_party_values(run: RecheckRun) -> list[str]:
-    """Party facets whose name and country the list version's added or changed entries match, through the
-    screening matcher (thresholds, review band, and dispositions: a false positive stays out until its entry's
-    content changes)."""
+    """Party facets that the list version's added or changed entries match, or that the entries it changed or
+    removed matched as they were before (a delisting is a looser finding). Matched with the screening matcher
+    (thresholds, review band, and dispositions: a false positive stays out until its entry's content changes)."""
     from parties.models import ListEntry, ListVersion
     from parties.screening import ENTRY_FIELDS, load_list, make_matcher, stored_dispositions
     from screening.selectors import compiled_rule_set
@@ -125,22 +125,27 @@ def _list_delta_party_values(run: RecheckRun) -> list[str]:
     before = (
         dict(ListEntry.objects.filter(version=previous).values_list("entry_id", "content_hash")) if previous else {}
     )
-    delta = [
-        r
-        for r in ListEntry.objects.filter(version=version).values(*ENTRY_FIELDS)
-        if before.get(r["entry_id"]) != r["content_hash"]
-    ]
-    if not delta:
-        return []
-    loaded = load_list(
-        key=restricted.key,
-        name=restricted.name,
-        records=delta,
-        match_threshold=restricted.match_threshold,
-        review_threshold=restricted.review_threshold,
-        version_id=version.pk,
+    now = {r["entry_id"]: r for r in ListEntry.objects.filter(version=version).values(*ENTRY_FIELDS)}
+    added_or_changed = [r for entry_id, r in now.items() if before.get(entry_id) != r["content_hash"]]
+    gone = [e for e, h in before.items() if e not in now or now[e]["content_hash"] != h]
+    as_before = (
+        list(ListEntry.objects.filter(version=previous, entry_id__in=gone).values(*ENTRY_FIELDS)) if gone else []
     )
-    matcher = make_matcher([loaded], compiled_rule_set(run.new_version), stored_dispositions())
+    loaded = [
+        load_list(
+            key=restricted.key,
+            name=restricted.name,
+            records=records,
+            match_threshold=restricted.match_threshold,
+            review_threshold=restricted.review_threshold,
+            version_id=version_id,
+        )
+        for records, version_id in ((added_or_changed, version.pk), (as_before, previous.pk if previous else None))
+        if records
+    ]
+    if not loaded:
+        return []
+    matcher = make_matcher(loaded, compiled_rule_set(run.new_version), stored_dispositions())
     in_force = PermitFacet.objects.filter(kind="party", permit__status__in=IN_FORCE)
     values = []
     for value in in_force.values_list("value", flat=True).distinct().iterator(chunk_size=5000):

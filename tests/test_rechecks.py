@@ -234,6 +234,15 @@ def test_a_listed_party_makes_stricter_findings_and_a_disposed_false_positive_st
     found = findings_of(RecheckRun.objects.get(list_version=fourth.version))
     assert set(found) == {bavaria.pk} and found[bavaria.pk][0] == "stricter"
 
+    # Delisted: looser.
+    with django_capture_on_commit_callbacks(execute=True):
+        fifth = list_import(
+            list_key="CN-CONTROL", fmt="csv", paths=[_csv(tmp_path, "v5.csv", [other, b_changed, lyon_entry])],
+            actor=None, effective_from=date(2026, 5, 1),
+        )  # fmt: skip
+    found = findings_of(RecheckRun.objects.get(list_version=fifth.version))
+    assert set(found) == {stuttgart.pk} and found[stuttgart.pk][0] == "looser"
+
 
 def test_a_chunk_processed_twice_creates_nothing_twice_and_counts_once(
     officer, reviewer, rule_admin, settings, django_capture_on_commit_callbacks
