@@ -122,7 +122,8 @@ def _write_version(*, list_key, fmt, paths, entries, actor, name, jurisdiction, 
     if added or changed:
         version_id = version.pk
         transaction.on_commit(lambda: _enqueue_delta(version_id), robust=True)
-        # Issued permits too: those whose parties the added or changed entries match are checked again.
+    if added or changed or removed:
+        # Issued permits too: those whose parties the added, changed or removed entries match are checked again.
         from rechecks.services import recheck_after_list_import
 
         recheck_after_list_import(version=version)
