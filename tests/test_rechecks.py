@@ -457,6 +457,10 @@ def test_pages_and_who_sees_them(
     client.force_login(reviewer)
     with django_assert_max_num_queries(12):
         page = client.get(reverse("rechecks:findings"))
+    with django_assert_max_num_queries(10):
+        assert client.get(urls[0]).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(urls[1]).status_code == 200
     assert stricter_finding.permit.number in page.content.decode()
     assert "CN-57-1" in client.get(urls[4]).content.decode()
     progress = client.get(urls[2]).content.decode()
