@@ -17,11 +17,11 @@ from .services import AccountError, organisation_officer_add
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Each person's start page: officers their organisation's cases, the authority's staff the submitted ones."""
+    """Each person's start page: officers their dashboard, the authority's staff the submitted ones."""
     if not request.user.is_authenticated:
         return redirect("login")
     if request.user.is_officer:
-        return redirect("cases:list")
+        return redirect("dashboard:officer")
     return redirect(reverse("cases:list") + "?" + urlencode({"status": CaseStatus.SUBMITTED}))
 
 

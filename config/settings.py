@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "rfis",
     "rechecks",
     "search",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("permits.urls")),
     path("rechecks/", include("rechecks.urls")),
     path("search/", include("search.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -141,7 +141,7 @@ def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(db):
 
 def test_home_sends_each_person_to_their_start_page(officer, reviewer):
     assert Client().get(reverse("home"))["Location"] == reverse("login")
-    assert client_for(officer).get(reverse("home"))["Location"] == reverse("cases:list")
+    assert client_for(officer).get(reverse("home"))["Location"] == reverse("dashboard:officer")
     assert client_for(reviewer).get(reverse("home"))["Location"] == reverse("cases:list") + "?status=submitted"
 
 
