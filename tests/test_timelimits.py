@@ -180,3 +180,20 @@ def test_a_queue_reads_due_dates_and_urgency_without_a_query_per_case(
     assert len(rows) == 4 and all(u == "ok" for _d, u in rows)
     assert set(clocks_for(Case.objects.values_list("pk", flat=True))) == set(Case.objects.values_list("pk", flat=True))
     assert clock_of(make_case(officer)) is None
+
+
+def test_starting_the_clock_costs_a_submission_four_statements(published, officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = make_case(officer)
+    with CaptureQueriesContext(connection) as queries:
+        case_submit(case=case, actor=officer)
+    clock_sql = [
+        q["sql"]
+        for q in queries.captured_queries
+        if any(t in q["sql"] for t in ("timelimits_", "screening_rulesetversion", "screening_licencetype"))
+    ]
+    # The calendar with its days, the rule set in force, its licence type, the insert.
+    assert len(clock_sql) == 4, clock_sql
+    assert CaseClock.objects.get(case=case).limit_working_days == 45

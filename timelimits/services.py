@@ -70,16 +70,27 @@ def _set_due(clock: CaseClock, dates: dict[str, frozenset[date]]) -> None:
     clock.due_soon_on = add_working_days(clock.due_on, -due_soon_working_days(), **dates)
 
 
-@transaction.atomic
+def _calendar_for_start() -> tuple[HolidayCalendar | None, dict[str, frozenset[date]]]:
+    """The configured calendar's id and exceptions in one query (a second only for a calendar with no days)."""
+    code = default_calendar_code()
+    rows = list(CalendarDay.objects.filter(calendar__code=code).values_list("calendar_id", "date", "kind"))
+    # A calendar with days is known by the days' key; only one without any is read on its own.
+    calendar = HolidayCalendar(pk=rows[0][0], code=code) if rows else HolidayCalendar.objects.filter(code=code).first()
+    holidays = frozenset(d for _c, d, kind in rows if kind == CalendarDay.Kind.HOLIDAY)
+    extra = frozenset(d for _c, d, kind in rows if kind != CalendarDay.Kind.HOLIDAY)
+    return calendar, {"holidays": holidays, "extra_working_days": extra}
+
+
+# Called from the submission's own transaction (see clock_follow_transition): savepoint=False, so starting the
+# clock costs no SAVEPOINT round trips on every submission.
+@transaction.atomic(savepoint=False)
 def clock_start(*, case: Case, on: date) -> CaseClock:
-    """Start the clock of a submitted case; a case has one clock, and starting it again changes nothing."""
-    existing = CaseClock.objects.filter(case=case).first()
-    if existing is not None:
-        return existing
-    calendar = HolidayCalendar.objects.filter(code=default_calendar_code()).first()
+    """Start the clock of a case being submitted. A case is submitted once (the transition from draft wins once),
+    and the one-to-one key refuses a second clock, so this only inserts."""
+    calendar, dates = _calendar_for_start()
     clock = CaseClock(case=case, calendar=calendar, started_on=on, limit_working_days=review_limit_for(case, on=on))
-    _set_due(clock, calendar_dates(calendar))
-    clock.save()
+    _set_due(clock, dates)
+    clock.save(force_insert=True)
     return clock
 
 
@@ -87,7 +98,7 @@ def _clock_for_update(case: Case) -> CaseClock | None:
     return CaseClock.objects.select_for_update().filter(case=case).first()
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def clock_pause(*, case: Case, on: date) -> CaseClock | None:
     clock = _clock_for_update(case)
     if clock is None or clock.stopped_on is not None or clock.paused_since is not None:
@@ -97,7 +108,7 @@ def clock_pause(*, case: Case, on: date) -> CaseClock | None:
     return clock
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def clock_resume(*, case: Case, on: date) -> CaseClock | None:
     """End the pause: its working days (after the day asked, up to and including `on`) move the due date."""
     clock = _clock_for_update(case)
@@ -111,7 +122,7 @@ def clock_resume(*, case: Case, on: date) -> CaseClock | None:
     return clock
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def clock_stop(*, case: Case, on: date) -> CaseClock | None:
     """Stop for good. An open pause ends too, uncounted: the case is decided, nothing is due any more."""
     clock = _clock_for_update(case)
