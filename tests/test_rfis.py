@@ -475,3 +475,17 @@ def test_the_case_requests_include_renders(asked, reviewer, rf):
         {"case": asked.case, "information_requests": information_requests_for_case(case=asked.case), "user": reviewer},
     )
     assert f"/information-requests/{asked.pk}/" in html and "Open" in html
+
+
+def test_the_case_page_tag_shows_requests_to_the_holder_with_the_button_and_hides_them_from_outsiders(
+    in_review, reviewer, other_officer, auditor, officer
+):
+    from django.template import Context, Template
+
+    page = Template("{% load rfis %}{% case_information_requests case %}")
+    html = page.render(Context({"case": in_review, "user": reviewer}))
+    assert "No information has been requested" in html and "/information-requests/new/" in html
+    html = page.render(Context({"case": in_review, "user": officer}))
+    assert "Requests for information" in html and "/information-requests/new/" not in html
+    for outsider in (other_officer, auditor):
+        assert "Requests for information" not in page.render(Context({"case": in_review, "user": outsider}))
