@@ -7,10 +7,12 @@ eyes). Offering is a courtesy: every action's service checks the same again and 
 
 from typing import Any
 
+from django.apps import apps
 from django.http import HttpRequest
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import CASE_READER_ROLES, Role
 from cases.models import Case
@@ -31,6 +33,63 @@ def _optional_template(name: str) -> str | None:
     except TemplateDoesNotExist:
         return None
     return name
+
+
+def _information_requests(case: Case) -> list:
+    if not apps.is_installed("rfis") or case.status == "draft":
+        return []
+    from rfis.selectors import information_requests_for_case
+
+    return information_requests_for_case(case=case)
+
+
+# How the case page's timeline words the review's events.
+REVIEW_VERB_LABELS = {
+    "case.routed": gettext_lazy("routed the case to a queue"),
+    "case.claim": gettext_lazy("claimed the case for review"),
+    "case.release": gettext_lazy("released the case to its queue"),
+    "case.reassigned": gettext_lazy("reassigned the case"),
+    "case.recommended": gettext_lazy("recommended a decision"),
+    "case.refer_for_countersignature": gettext_lazy("referred the case for countersignature"),
+    "case.countersigned": gettext_lazy("countersigned"),
+    "case.countersign_approve": gettext_lazy("approved the case"),
+    "case.countersign_refuse": gettext_lazy("refused the case"),
+    "case.return_to_review": gettext_lazy("returned the case to review"),
+    "case.approve": gettext_lazy("approved the case"),
+    "case.refuse": gettext_lazy("refused the case"),
+    "case.close": gettext_lazy("closed the case"),
+    "case.note_added": gettext_lazy("added a note"),
+}
+# Events whose message is the authority's internal working (a reviewer's reasons, a countersigner's note, why a
+# case changed hands): the applicant reads the decision through its own texts, never these.
+INTERNAL_MESSAGES = frozenset(
+    {
+        "case.routed",
+        "case.claim",
+        "case.release",
+        "case.reassigned",
+        "case.recommended",
+        "case.refer_for_countersignature",
+        "case.countersigned",
+        "case.countersign_approve",
+        "case.countersign_refuse",
+        "case.return_to_review",
+        "case.approve",
+        "case.refuse",
+    }
+)
+
+
+def review_timeline(events: list, *, user: Any) -> list:
+    """Word the review's events on the case page's timeline, and keep their internal messages from anyone
+    outside the authority's staff."""
+    staff = bool(user.role_set & CASE_READER_ROLES)
+    for event in events:
+        if event.verb in REVIEW_VERB_LABELS:
+            event.verb_label = REVIEW_VERB_LABELS[event.verb]
+        if not staff and event.verb in INTERNAL_MESSAGES:
+            event.message = ""
+    return events
 
 
 def review_may(*, user: Any, case: Case, assignment: Any, pending: Recommendation | None) -> dict[str, bool]:
@@ -63,6 +122,7 @@ def review_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         if writes_notes and case.status != "draft"
         else None,
         "rfi_include": _optional_template(RFI_INCLUDE),
+        "information_requests": _information_requests(case),
         "review": None,
     }
     if not user.role_set & CASE_READER_ROLES or case.status == "draft":
