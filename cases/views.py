@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from audit.selectors import audit_events_for_case
 from parties.selectors import potential_matches_for_case
-from review.panel import review_context
+from review.panel import review_context, review_timeline
 from screening.selectors import determination_for_display, latest_screening
 from search.forms import CaseSearchForm, SavedSearchForm
 from search.selectors import case_search, saved_searches_for
@@ -182,6 +182,7 @@ def _detail_context(request: HttpRequest, case: Case, **extra) -> dict:
     events = list(audit_events_for_case(case=case))
     for event in events:
         event.verb_label = VERB_LABELS.get(event.verb, event.verb)
+    review_timeline(events, user=request.user)
     end_use_labels = dict(EndUseCategory.choices)
     items, parties = list(case.items.all()), list(case.parties.all())
     screening = latest_screening(case=case)
