@@ -459,3 +459,23 @@ def test_senior_creates_edits_and_deactivates_a_rule(published, senior_reviewer,
     assert client.post(deactivate, {"active": "0"}).status_code == 302
     assert not RoutingRule.objects.get(pk=rule.pk).active
     assert AuditEvent.objects.filter(verb="routing_rule.deactivated", target_id=str(rule.pk)).exists()
+
+
+def test_timeline_keeps_the_reviewers_reasons_from_the_applicant(screened, officer, reviewer, senior_reviewer):
+    case = case_claim(case=screened(), actor=reviewer)
+    case = refuse(case, reviewer).case
+    reviewer_page = client_for(reviewer).get(case_page(case)).content.decode()
+    assert "Contract and statement disagree." in reviewer_page and "recommended a decision" in reviewer_page
+    officer_page = client_for(officer).get(case_page(case)).content.decode()
+    assert "Contract and statement disagree." not in officer_page
+    assert "referred the case for countersignature" in officer_page
+
+
+@pytest.mark.skipif(not apps.is_installed("rfis"), reason="requests for information are another app's")
+def test_requests_for_information_on_the_case_page(screened, reviewer, officer):
+    case = case_claim(case=screened(), actor=reviewer)
+    rfi_new = reverse("rfis:new", kwargs={"reference": case.reference})
+    page = client_for(reviewer).get(case_page(case)).content.decode()
+    assert rfi_new in page and 'id="information-requests"' in page
+    page = client_for(officer).get(case_page(case)).content.decode()
+    assert rfi_new not in page and 'id="information-requests"' in page
