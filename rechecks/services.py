@@ -22,6 +22,7 @@ from accounts.roles import Role
 from audit.services import audit_record
 from permits.models import Permit, PermitStatus
 
+from .casefacts import case_documents
 from .facets import FULL, permit_facets, split_party_value, touched_facets, window_edges, window_reach
 from .models import Finding, PermitFacet, RecheckChunk, RecheckRun, Trigger
 
@@ -52,10 +53,6 @@ def facets_backfill(*, batch: int = 500) -> int:
     Called lazily when a run selects permits, rather than from a hook on permit issue: a permit's facts do not
     change after issue, permits are issued by several paths, and the run is the only reader, so indexing late
     keeps issuing fast and cannot miss a permit."""
-    from cases.casedoc import case_document
-    from cases.models import Case
-    from cases.selectors import with_facts
-
     missing = list(
         Permit.objects.filter(status__in=IN_FORCE)
         .filter(~Exists(PermitFacet.objects.filter(permit=OuterRef("pk"))))
@@ -63,11 +60,11 @@ def facets_backfill(*, batch: int = 500) -> int:
     )
     for start in range(0, len(missing), batch):
         part = missing[start : start + batch]
-        cases = {c.pk: c for c in with_facts(Case.objects.filter(pk__in=[case_id for _, case_id in part]))}
+        documents = case_documents(case_id for _, case_id in part)
         rows = [
             PermitFacet(permit_id=permit_id, kind=kind, value=value)
             for permit_id, case_id in part
-            for kind, value in sorted(permit_facets(case_document(cases[case_id])))
+            for kind, value in sorted(permit_facets(documents[case_id]))
         ]
         PermitFacet.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
     return len(missing)
@@ -344,19 +341,16 @@ def evaluate_permits(*, run: RecheckRun, permit_ids: list[int]) -> tuple[list[Fi
     """Findings for the permits whose determination differs between the run's old and new side, and the permits
     that could not be evaluated. A fixed number of queries, whatever the number of permits; no query inside the
     loop."""
-    from cases.casedoc import case_document
-    from cases.models import Case
-    from cases.selectors import with_facts
     from screening.engine import evaluate, facts_from_document
     from screening.engine.compare import compare_determinations
 
     context = _context(run)
     rows = list(Permit.objects.filter(pk__in=permit_ids).values("pk", "case_id", "screening__determination"))
-    cases = {c.pk: c for c in with_facts(Case.objects.filter(pk__in=[r["case_id"] for r in rows]))}
+    documents = case_documents(r["case_id"] for r in rows)
     findings, failures = [], []
     for row in rows:
         try:
-            document = case_document(cases[row["case_id"]])
+            document = documents[row["case_id"]]
             if context["old_rules"] is None:
                 # No old version: compare with the determination the permit was issued on.
                 old = row["screening__determination"]

@@ -113,6 +113,52 @@ def test_permit_facets_of_a_case_document():
     }
 
 
+def test_bulk_case_documents_equal_case_document(officer, django_capture_on_commit_callbacks):
+    from cases.casedoc import case_document
+    from cases.models import Case
+    from cases.selectors import with_facts
+    from rechecks.casefacts import case_documents
+
+    from .factories import make_case
+
+    cases = [
+        make_case(officer),
+        make_case(officer, items=[SMCO, HO_OXIDE], destination_country="VN", authority_notified=True),
+        make_case(
+            officer,
+            end_use_description="",
+            end_use_categories=["military", "civil"],
+            items=[
+                item_data(
+                    kind="technology",
+                    control_code="1E902.a",
+                    technology_area="magnet_manufacturing",
+                    elements=[],
+                    hs_code="",
+                    quantity_amount=None,
+                    quantity_unit="",
+                    public_domain=True,
+                    technology_origin="CN",
+                    origin_country="KR",
+                    deep_processed=True,
+                )
+            ],  # fmt: skip
+            parties=[
+                party_data(
+                    address="",
+                    owners=[
+                        {"name": "Holding AG", "country": "CH", "share": Decimal("0.6")},
+                        {"name": "Anon", "share": Decimal("0.1")},
+                    ],
+                ),
+                party_data(role="consignee", name="Hafen GmbH", category="government"),
+            ],  # fmt: skip
+        ),
+    ]
+    expected = {c.pk: case_document(c) for c in with_facts(Case.objects.filter(pk__in=[c.pk for c in cases]))}
+    assert case_documents(c.pk for c in cases) == expected
+
+
 # --- Scenarios ---------------------------------------------------------------------------------------------------
 
 
