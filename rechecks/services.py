@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -229,7 +229,23 @@ def recheck_run_start(*, run_id: int) -> RecheckRun:
     run = RecheckRun.objects.select_related("list_version__restricted_list", "new_version").get(pk=run_id)
     if run.status != RecheckRun.Status.PENDING:
         return run
-    ids = select_permits(run=run)
+    try:
+        ids = select_permits(run=run)
+    except (OperationalError, InterfaceError):
+        raise  # transient: the task retries
+    except Exception as error:
+        # Anything else is a bug to see: the run says it failed (and why) instead of staying pending for ever.
+        with transaction.atomic():
+            if RecheckRun.objects.filter(pk=run.pk, status=RecheckRun.Status.PENDING).update(
+                status=RecheckRun.Status.FAILED, finished_at=timezone.now()
+            ):
+                audit_record(
+                    actor=None,
+                    verb="recheck.failed",
+                    target=run,
+                    after={"error": f"{type(error).__name__}: {error}"[:500]},
+                )
+        raise
     size = max(1, int(run.scope.get("chunk_size") or CHUNK_SIZE))
     parts = [ids[i : i + size] for i in range(0, len(ids), size)]
     with transaction.atomic():

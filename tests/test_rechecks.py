@@ -212,7 +212,17 @@ def test_ann_61_suspension_starting_is_looser_for_a_foreign_maker(reviewer, djan
     run = RecheckRun.objects.get(new_version=seed)
     found = findings_of(run)
     assert found[permit.pk][:3] == ("looser", "licence_required", "no_licence_required")
-    assert Finding.objects.get(run=run).no_longer_fired[0]["rule"] == "CN-61-1-1"
+    finding = Finding.objects.get(run=run)
+    assert finding.no_longer_fired[0]["rule"] == "CN-61-1-1"
+    # Informational: a looser finding is only noted (no reason needed), and the holder hears of it.
+    from rechecks.services import finding_triage
+
+    with pytest.raises(Exception, match="not open"):
+        finding_triage(finding=finding, actor=reviewer, action="revoke", reason="no")
+    with django_capture_on_commit_callbacks(execute=True):
+        finding_triage(finding=finding, actor=reviewer, action="noted")
+    assert Finding.objects.get(pk=finding.pk).status == "noted"
+    assert mail.outbox[0].to == [officer.email] and "CN-61-1-1" in mail.outbox[0].body
 
 
 def _csv(tmp_path, name, rows):
@@ -566,3 +576,18 @@ def test_a_chunk_costs_the_same_few_queries_whatever_its_size(
     recheck_chunk_process(run_id=run.pk, index=1)
     run.refresh_from_db()
     assert (run.status, run.changed) == ("done", 9)
+
+
+def test_a_run_whose_selection_breaks_says_it_failed(stricter_finding, rule_admin):
+    run = recheck_run_create(
+        trigger=Trigger.MANUAL,
+        new_version=stricter_finding.run.new_version,
+        decisive_date=date(2026, 1, 1),
+        actor=rule_admin,
+        scope={"incremental": True, "facets": [["not a facet"]]},
+    )
+    with pytest.raises(ValueError):
+        recheck_run_start(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and run.finished_at is not None
+    assert AuditEvent.objects.get(verb="recheck.failed").after["error"].startswith("ValueError")
