@@ -32,8 +32,8 @@ class ReferenceCounter(models.Model):
 
 class CaseKind(models.TextChoices):
     NEW = "new", "New licence"
-    AMENDMENT = "amendment", "Amendment of a permit"
-    EXTENSION = "extension", "Extension of a permit"
+    AMENDMENT = "amendment", "Amendment"
+    EXTENSION = "extension", "Extension"
 
 
 class Case(models.Model):

@@ -28,8 +28,8 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 choices=[
                     ("new", "New licence"),
-                    ("amendment", "Amendment of a permit"),
-                    ("extension", "Extension of a permit"),
+                    ("amendment", "Amendment"),
+                    ("extension", "Extension"),
                 ],
                 default="new",
                 max_length=16,
