@@ -280,7 +280,7 @@ def test_amendment_from_the_permit_page_and_the_chain_on_both_pages(permits, off
     page = client_for(officer).get(reverse("permits:detail", kwargs={"number": mine.number})).content.decode()
     assert draft.reference in page
     case_page = client_for(officer).get(reverse("cases:detail", kwargs={"reference": draft.reference})).content.decode()
-    assert f"Amendment of permit <a href=\"/permits/{mine.number}/\">{mine.number}</a>" in case_page
+    assert f'Amendment of permit <a href="/permits/{mine.number}/">{mine.number}</a>' in case_page
     original = (
         client_for(officer).get(reverse("cases:detail", kwargs={"reference": mine.case.reference})).content.decode()
     )
