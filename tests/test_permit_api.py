@@ -120,3 +120,19 @@ def test_detail_shows_the_chain(permits, officer):
     body = client_for(officer).get(f"/api/v1/permits/{mine.number}").json()
     assert body["amendments"] == [{"case": draft.reference, "kind": "amendment", "status": "draft", "permit": None}]
     assert body["replaces"] is None
+
+
+def test_list_queries_do_not_grow_with_permits(
+    permits, officer, reviewer, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(reviewer)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/permits")
+    for _ in range(3):
+        issue(screened_case(officer, django_capture_on_commit_callbacks), reviewer)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/api/v1/permits")
+    assert response.json()["count"] == 5
