@@ -177,7 +177,9 @@ def case_reassign(*, case: Case, actor: User, assignee: User, reason: str = "") 
         after={"assigned_to": assignee.username},
         message=reason,
     )
-    notify_assigned(case=case, assignee=assignee, by=actor)
+    if assignee.pk != actor.pk:
+        # A senior taking a case themselves needs no e-mail about it.
+        notify_assigned(case=case, assignee=assignee, by=actor)
     return case
 
 

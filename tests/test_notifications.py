@@ -82,6 +82,12 @@ def test_assignment_mails_the_assignee_after_commit(
     assert case.reference in mail.outbox[0].subject and "assigned to you" in mail.outbox[0].subject
 
 
+def test_a_senior_taking_a_case_themselves_mails_nobody(screened, senior_reviewer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case_reassign(case=screened(), actor=senior_reviewer, assignee=senior_reviewer)
+    assert mail.outbox == []
+
+
 def test_claiming_for_oneself_mails_nobody(screened, reviewer, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         case_claim(case=screened(), actor=reviewer)
