@@ -465,16 +465,18 @@ def test_the_wrong_reviewer_cannot_ask_or_cancel_through_the_pages(client, asked
     assert InformationRequest.objects.get().status == "open"
 
 
-def test_the_case_requests_include_renders(asked, reviewer, rf):
+def test_the_case_requests_include_renders_for_reviewers_and_officers_only(asked, reviewer, officer, auditor):
     from django.template.loader import render_to_string
 
     from rfis.selectors import information_requests_for_case
 
-    html = render_to_string(
-        "rfis/_case_requests.html",
-        {"case": asked.case, "information_requests": information_requests_for_case(case=asked.case), "user": reviewer},
-    )
+    context = {"case": asked.case, "information_requests": information_requests_for_case(case=asked.case)}
+    html = render_to_string("rfis/_case_requests.html", {**context, "user": reviewer, "user_roles": {"reviewer": True}})
     assert f"/information-requests/{asked.pk}/" in html and "Open" in html
+    html = render_to_string("rfis/_case_requests.html", {**context, "user": officer, "user_roles": {}})
+    assert f"/information-requests/{asked.pk}/" in html
+    html = render_to_string("rfis/_case_requests.html", {**context, "user": auditor, "user_roles": {"auditor": True}})
+    assert "Requests for information" not in html
 
 
 def test_the_case_page_tag_shows_requests_to_the_holder_with_the_button_and_hides_them_from_outsiders(
@@ -489,3 +491,16 @@ def test_the_case_page_tag_shows_requests_to_the_holder_with_the_button_and_hide
     assert "Requests for information" in html and "/information-requests/new/" not in html
     for outsider in (other_officer, auditor):
         assert "Requests for information" not in page.render(Context({"case": in_review, "user": outsider}))
+
+
+def test_the_case_page_lists_the_requests_for_officers_and_reviewers_not_auditors(
+    client, asked, officer, reviewer, auditor
+):
+    link = f"/cases/{asked.case.reference}/information-requests/{asked.pk}/"
+    for reader in (officer, reviewer):
+        login(client, reader)
+        page = client.get(f"/cases/{asked.case.reference}/")
+        assert page.status_code == 200 and link in page.text
+    login(client, auditor)
+    page = client.get(f"/cases/{asked.case.reference}/")
+    assert page.status_code == 200 and link not in page.text

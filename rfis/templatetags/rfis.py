@@ -13,8 +13,9 @@ register = template.Library()
 def case_information_requests(context, case):
     user = context.get("user") or context["request"].user
     if not user_may_see_requests(user=user, case=case):
-        return {"hidden": True}
+        return {"visible": False, "case": case, "user": user, "information_requests": []}
     return {
+        "visible": True,
         "case": case,
         "user": user,
         "information_requests": information_requests_for_case(case=case),
