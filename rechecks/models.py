@@ -135,6 +135,18 @@ class Finding(models.Model):
     def __str__(self) -> str:
         return f"{self.permit_id}: {self.old_outcome} → {self.new_outcome}"
 
+    @property
+    def old_outcome_label(self) -> str:
+        from screening.models import Outcome
+
+        return dict(Outcome.choices).get(self.old_outcome, self.old_outcome)
+
+    @property
+    def new_outcome_label(self) -> str:
+        from screening.models import Outcome
+
+        return dict(Outcome.choices).get(self.new_outcome, self.new_outcome)
+
 
 class FacetKind(models.TextChoices):
     CONTROL_CODE = "control_code", _("Control code")

@@ -86,9 +86,12 @@ def run_new(request):
 
 @login_required
 def finding_list(request):
-    form = FindingFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    if not request.GET:
+    # With no filter chosen (a first visit, or only a page number) the page is the triage queue: open stricter
+    # findings.
+    if any(key in request.GET for key in FindingFilterForm.base_fields):
+        form = FindingFilterForm(request.GET)
+        filters = form.cleaned_data if form.is_valid() else {}
+    else:
         filters = {"direction": Finding.Direction.STRICTER, "status": Finding.Status.OPEN}
         form = FindingFilterForm(initial=filters)
     findings = selectors.finding_list_for_user(

@@ -591,3 +591,12 @@ def test_a_run_whose_selection_breaks_says_it_failed(stricter_finding, rule_admi
     run.refresh_from_db()
     assert run.status == "failed" and run.finished_at is not None
     assert AuditEvent.objects.get(verb="recheck.failed").after["error"].startswith("ValueError")
+
+
+def test_the_triage_queue_shows_open_stricter_findings_unless_filtered(client, stricter_finding, reviewer):
+    client.force_login(reviewer)
+    Finding.objects.filter(pk=stricter_finding.pk).update(status="kept")
+    for query in ({}, {"page": "1"}):
+        assert stricter_finding.permit.number not in client.get(reverse("rechecks:findings"), query).content.decode()
+    page = client.get(reverse("rechecks:findings"), {"status": "kept"}).content.decode()
+    assert stricter_finding.permit.number in page and "Licence required" in page
