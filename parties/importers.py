@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET  # noqa: S405 - parsed with forbid_dtd-like g
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 
 class ListFileError(ValueError):
@@ -58,6 +59,9 @@ def _finish(entry: dict) -> dict:
 
 def _open_text(path: Path) -> io.TextIOBase:
     raw = path.read_bytes()
+    if path.suffix.lower() == ".gz" and raw[:2] != b"\x1f\x8b":
+        # A name that says gzip over content that is not: the wrong file was picked, so refuse rather than guess.
+        raise ListFileError(path.name, "", "not a readable gzip file (its name ends in .gz but it is not gzip)")
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
@@ -67,6 +71,32 @@ def _open_text(path: Path) -> io.TextIOBase:
         return io.StringIO(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise ListFileError(path.name, "", f"not UTF-8 text (byte {exc.start})") from exc
+
+
+class _StrictCsv:
+    """A csv reader that is strict about quoting and names the line of a malformed record. The lenient default
+    reads a file cut off inside a quoted field as a shorter value, so a truncated download would import."""
+
+    def __init__(self, reader: Any, path: Path):
+        self._reader, self._path = reader, path
+
+    def _refuse(self, exc: csv.Error) -> ListFileError:
+        return ListFileError(f"{self._path.name} after line {self._reader.line_num}", "", f"not valid CSV ({exc})")
+
+    def __iter__(self) -> "_StrictCsv":
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            return next(self._reader)
+        except csv.Error as exc:
+            raise self._refuse(exc) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return getattr(self._reader, name)  # DictReader reads its header row on first use of fieldnames
+        except csv.Error as exc:
+            raise self._refuse(exc) from exc
 
 
 def _split(value: str | None, sep: str = ";") -> list[str]:
@@ -103,7 +133,7 @@ CSL_REQUIRED = ("_id", "source", "name", "type", "alt_names")
 
 def parse_csl(paths: list[Path]) -> list[dict]:
     (path,) = paths
-    reader = csv.DictReader(_open_text(path))
+    reader = _StrictCsv(csv.DictReader(_open_text(path), strict=True), path)
     missing = [c for c in CSL_REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         raise ListFileError(f"{path.name} line 1", ", ".join(missing), "required column missing")
@@ -184,7 +214,7 @@ def _ofac(value: str | None) -> str:
 
 
 def _ofac_rows(path: Path, width: int) -> Iterable[tuple[str, list[str]]]:
-    reader = csv.reader(_open_text(path))
+    reader = _StrictCsv(csv.reader(_open_text(path), strict=True), path)
     for row in reader:
         where = f"{path.name} line {reader.line_num}"
         if not row or (len(row) == 1 and not row[0].strip()):
@@ -372,7 +402,7 @@ def parse_simple_csv(paths: list[Path]) -> list[dict]:
     """Columns: id, name (required), aliases (;-separated), kind, country, instrument, listed_from, listed_to,
     program, remarks."""
     (path,) = paths
-    reader = csv.DictReader(_open_text(path))
+    reader = _StrictCsv(csv.DictReader(_open_text(path), strict=True), path)
     if "name" not in (reader.fieldnames or []) or "id" not in (reader.fieldnames or []):
         raise ListFileError(f"{path.name} line 1", "id, name", "required column missing")
     unknown = [c for c in reader.fieldnames if c not in SIMPLE_COLUMNS]

@@ -23,7 +23,10 @@ class Command(BaseCommand):
             pack = json.loads(Path(path).read_text())
         except (OSError, ValueError) as exc:
             raise CommandError(f"{path}: {exc}") from exc
-        label = label or (pack.get("version") or {}).get("label") if isinstance(pack, dict) else label
+        # The label is read before validation (to skip a pack already loaded), so read it without trusting the
+        # pack's shape: a "version" that is not an object is left for validation to name.
+        version = pack.get("version") if isinstance(pack, dict) else None
+        label = label or (version.get("label") if isinstance(version, dict) else None)
         if label and RuleSetVersion.objects.filter(label=label).exists():
             self.stdout.write(f"Rule set {label} is already loaded.")
             return
