@@ -50,24 +50,37 @@ def _require(actor: Any, roles: Iterable[Role], what: str) -> None:
 def facets_backfill(*, batch: int = 500) -> int:
     """Index the facts of every permit in force that has none yet, and return how many were indexed.
 
-    Called lazily when a run selects permits, rather than from a hook on permit issue: a permit's facts do not
-    change after issue, permits are issued by several paths, and the run is the only reader, so indexing late
-    keeps issuing fast and cannot miss a permit."""
+    Permits are indexed after their issue commits (`facets_index`, queued by a post-save signal); this catches
+    any the queue missed (a broker that was down, permits issued before this app), at the start of every run."""
     missing = list(
         Permit.objects.filter(status__in=IN_FORCE)
         .filter(~Exists(PermitFacet.objects.filter(permit=OuterRef("pk"))))
         .values_list("pk", "case_id")
     )
     for start in range(0, len(missing), batch):
-        part = missing[start : start + batch]
-        documents = case_documents(case_id for _, case_id in part)
-        rows = [
-            PermitFacet(permit_id=permit_id, kind=kind, value=value)
-            for permit_id, case_id in part
-            for kind, value in sorted(permit_facets(documents[case_id]))
-        ]
-        PermitFacet.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        _index(missing[start : start + batch])
     return len(missing)
+
+
+def facets_index(*, permit_ids: list[int]) -> int:
+    """Index the given permits' facts (those not indexed yet). Idempotent: the rows are unique."""
+    pairs = list(
+        Permit.objects.filter(pk__in=permit_ids)
+        .filter(~Exists(PermitFacet.objects.filter(permit=OuterRef("pk"))))
+        .values_list("pk", "case_id")
+    )
+    _index(pairs)
+    return len(pairs)
+
+
+def _index(pairs: list[tuple[int, int]]) -> None:
+    documents = case_documents(case_id for _, case_id in pairs)
+    rows = [
+        PermitFacet(permit_id=permit_id, kind=kind, value=value)
+        for permit_id, case_id in pairs
+        for kind, value in sorted(permit_facets(documents[case_id]))
+    ]
+    PermitFacet.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
 
 
 def _scoped(qs, scope: dict):

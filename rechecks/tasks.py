@@ -24,6 +24,11 @@ def recheck_chunk(self, run_id: int, index: int) -> int:
     return services.recheck_chunk_process(run_id=run_id, index=index)
 
 
+@shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=8, acks_late=True)
+def recheck_index_permit(self, permit_id: int) -> int:
+    return services.facets_index(permit_ids=[permit_id])
+
+
 @shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5, acks_late=True)
 def recheck_daily(self, today: str | None = None) -> int | None:
     """Beat runs this shortly after midnight; `today` may be given (ISO date) to check another day."""

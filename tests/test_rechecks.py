@@ -159,6 +159,26 @@ def test_bulk_case_documents_equal_case_document(officer, django_capture_on_comm
     assert case_documents(c.pk for c in cases) == expected
 
 
+def test_a_permit_is_indexed_once_its_issue_commits(officer, reviewer, django_capture_on_commit_callbacks):
+    from cases.services import case_submit
+
+    from .factories import make_case
+    from .recheck_helpers import permit_for
+
+    publish(seed_pack())
+    case = make_case(officer, items=[HO_OXIDE])
+    with django_capture_on_commit_callbacks(execute=True):
+        case_submit(case=case, actor=officer)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        permit = permit_for(case, reviewer)
+    assert not PermitFacet.objects.filter(permit=permit).exists()  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    facets = set(PermitFacet.objects.filter(permit=permit).values_list("kind", "value"))
+    assert {("control_code", "1C909.B"), ("element", "Ho"), ("destination", "DE")} <= facets
+    assert facets_backfill() == 0
+
+
 # --- Scenarios ---------------------------------------------------------------------------------------------------
 
 
