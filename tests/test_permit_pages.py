@@ -289,3 +289,32 @@ def test_amendment_from_the_permit_page_and_the_chain_on_both_pages(permits, off
     client_for(officer).post(url, {"kind": "extension"})
     assert mine.amendments.count() == 1
     assert Permit.objects.count() == 2
+
+
+def test_detail_queries_do_not_grow_with_shipments(permits, officer, django_assert_max_num_queries):
+    from permits.services import shipment_record
+
+    mine, _ = permits
+    first, second = mine.items.all()
+    client = client_for(officer)
+    url = reverse("permits:detail", kwargs={"number": mine.number})
+
+    def ship(day):
+        shipment_record(
+            permit=mine,
+            actor=officer,
+            shipped_on=date(2026, 2, day),
+            lines=[
+                {"item": first.pk, "quantity": "1", "value": "1.00"},
+                {"item": second.pk, "quantity": "1", "value": "1.00"},
+            ],
+        )
+
+    ship(1)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for day in range(2, 8):
+        ship(day)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert len(response.context["history"]) == 7
