@@ -620,3 +620,25 @@ def test_the_triage_queue_shows_open_stricter_findings_unless_filtered(client, s
         assert stricter_finding.permit.number not in client.get(reverse("rechecks:findings"), query).content.decode()
     page = client.get(reverse("rechecks:findings"), {"status": "kept"}).content.decode()
     assert stricter_finding.permit.number in page and "Licence required" in page
+
+
+def test_the_resume_command(officer, reviewer, settings, django_capture_on_commit_callbacks):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    settings.RECHECK_CHUNK_SIZE = 1
+    publish(pack_variant("base", drop_rules=["CN-57-1"]))
+    for _ in range(2):
+        permit_on(officer, reviewer, django_capture_on_commit_callbacks, items=[HO_OXIDE])
+    new = publish(pack_variant("ann-57-now", drop_suspensions=["CN-70-57"]), effective_from=date(2026, 1, 1))
+    run = RecheckRun.objects.get(new_version=new)
+    recheck_run_start(run_id=run.pk)  # chunks written; their tasks were lost with the worker
+    recheck_chunk_process(run_id=run.pk, index=0)
+    out = io.StringIO()
+    call_command("recheck_resume", str(run.pk), stdout=out)  # in-process here: the queued chunk runs at once
+    assert "1 chunk(s) queued again" in out.getvalue()
+    run.refresh_from_db()
+    assert (run.status, run.done, run.changed) == ("done", 2, 2)
+    with pytest.raises(CommandError):
+        call_command("recheck_resume", "999999")
