@@ -438,6 +438,10 @@ def test_daily_check_notices_a_suspension_ending(officer, reviewer, django_captu
     )  # fmt: skip
     assert findings_of(run)[holmium.pk][0] == "stricter"
     assert recheck_daily_date_check(today=date(2026, 4, 1)) == run  # once per day
+    from rechecks.tasks import recheck_daily
+
+    assert recheck_daily.delay("2026-04-01").get() == run.pk  # what beat calls
+    assert RecheckRun.objects.filter(trigger="daily_date_check").count() == 1
 
 
 # --- Triage and pages ---------------------------------------------------------------------------------------------
