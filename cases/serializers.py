@@ -355,7 +355,7 @@ class CaseSerializer(StrictSerializer):
     copied_from = serializers.CharField(source="copied_from.reference", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
-    submitted_at = serializers.DateTimeField(read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)  # null until submitted
 
     def service_data(self, *, replace: bool) -> dict[str, Any]:
         """The validated case as the dict the services take.
@@ -383,14 +383,14 @@ class CaseSummarySerializer(Serializer):
     licence_type = serializers.ChoiceField(LicenceType.choices, read_only=True)
     transaction = serializers.ChoiceField(Transaction.choices, read_only=True)
     destination_country = OptionalCountryField(read_only=True)
-    decisive_date = serializers.DateField(read_only=True)
+    decisive_date = serializers.DateField(read_only=True, allow_null=True)  # a draft may not name it yet
     item_count = serializers.IntegerField(read_only=True)
     party_count = serializers.IntegerField(read_only=True)
     organisation = OrganisationSerializer(read_only=True)
     filed_by = PersonSerializer(read_only=True)
     copied_from = serializers.CharField(source="copied_from.reference", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
-    submitted_at = serializers.DateTimeField(read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)  # null until submitted
 
 
 class CaseFilterSerializer(Serializer):

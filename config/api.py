@@ -42,4 +42,8 @@ def exception_handler(exc: Exception, context: dict) -> Any:
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):
         response.data = {"errors": flatten_errors(exc.detail)}
+    elif response is not None and isinstance(exc, exceptions.ParseError):
+        # A body that is not JSON (or not the multipart it claims) is bad input like any other: the same 400 shape
+        # the schema promises, not DRF's {"detail": ...}.
+        response.data = {"errors": {"non_field_errors": [str(exc.detail)]}}
     return response
