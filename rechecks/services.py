@@ -374,7 +374,9 @@ def evaluate_permits(*, run: RecheckRun, permit_ids: list[int]) -> tuple[list[Fi
     from screening.engine.compare import compare_determinations
 
     context = _context(run)
-    rows = list(Permit.objects.filter(pk__in=permit_ids).values("pk", "case_id", "screening__determination"))
+    # The stored determinations are large JSON documents: read them only when they are the old side.
+    fields = ("pk", "case_id") + (("screening__determination",) if context["old_rules"] is None else ())
+    rows = list(Permit.objects.filter(pk__in=permit_ids).values(*fields))
     documents = case_documents(r["case_id"] for r in rows)
     findings, failures = [], []
     for row in rows:
