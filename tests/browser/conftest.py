@@ -7,13 +7,16 @@ Each journey saves screenshots of its main pages under var/screenshots/<test nam
 as artefacts and a few are copied into docs/screenshots/ for the README.
 """
 
+import importlib
 import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.db import connection
 
 from accounts.roles import Role
 from tests.factories import PASSWORD, make_organisation, make_user
@@ -93,3 +96,21 @@ def baotou_officer(transactional_db):
     return make_user(
         Role.OFFICER, organisation=make_organisation("Baotou Oxide Trading Co., Ltd."), username="baotou.officer"
     )
+
+
+# Rows the migrations seed (queues and their routing, refusal reasons, standard questions, the holiday calendar).
+# A transactional test that ran before, as every browser test is, may have flushed them; each seeding is
+# idempotent, so running them again restores what is missing and leaves the rest.
+SEEDS = (
+    "review.migrations.0002_seed_queues",
+    "review.migrations.0004_seed_refusal_reasons",
+    "rfis.migrations.0002_standard_questions",
+    "timelimits.migrations.0002_cn_calendar",
+)
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    for module in SEEDS:
+        if apps.is_installed(module.split(".")[0]):
+            importlib.import_module(module).seed(apps, connection.schema_editor)
