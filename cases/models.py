@@ -69,6 +69,9 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status", "-created_at"]),
             models.Index(fields=["status", "-created_at"]),
+            # The case search's date range and its "recently submitted" order; the destination filter.
+            models.Index(fields=["submitted_at"], name="case_submitted_at_idx"),
+            models.Index(fields=["destination_country", "status"], name="case_destination_status_idx"),
         ]
 
     def __str__(self) -> str:

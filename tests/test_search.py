@@ -6,6 +6,7 @@ from datetime import date, datetime
 from urllib.parse import parse_qs
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -309,3 +310,25 @@ def test_export_neutralises_spreadsheet_formulas(db):
     make_case(officer, with_certificate=False)
     rows = _csv(client_for(officer).get(reverse("search:export")))
     assert rows[1][2] == '\'=HYPERLINK("http://evil")'
+
+
+# --- indexes -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+def test_substring_search_can_use_the_trigram_indexes(officer, magnets):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["cases_%_trgm"])
+        assert {row[0] for row in cursor.fetchall()} == {
+            "cases_party_name_trgm",
+            "cases_item_description_trgm",
+            "cases_item_control_code_trgm",
+            "cases_case_reference_trgm",
+        }
+    # With a handful of rows the planner rightly prefers a scan; forbidding scans shows the index answers the
+    # query as Django writes it (UPPER(column) LIKE UPPER('%term%')), which is what a large table gets.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = case_search(user=officer, q="stuttgart").explain()
+    assert "cases_party_name_trgm" in plan and "cases_item_description_trgm" in plan
