@@ -73,10 +73,13 @@ INSTALLED_APPS = [
     "rechecks",
     "search",
     "dashboard",
+    "reports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database that cannot be reached answers 503 (templates/503.html, or JSON under /api/), not a 500.
+    "config.middleware.DatabaseUnavailableMiddleware",
     # The Content-Security-Policy header on every response (policy below).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("rechecks/", include("rechecks.urls")),
     path("search/", include("search.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the Content-Security-Policy refuses inline ones.
