@@ -176,6 +176,19 @@ def open_party_matches(*, user: User, limit: int = SHOWN_ON_HOME) -> tuple[list[
     return rows, qs.count()
 
 
+def open_stricter_findings(*, user: User) -> int | None:
+    """How many re-check findings that make an issued permit's outcome stricter wait for triage; None where the
+    rechecks app is not installed or this user may not read its findings (the home page then shows no panel)."""
+    if not apps.is_installed("rechecks"):
+        return None
+    from rechecks.models import Finding
+    from rechecks.selectors import finding_list_for_user, may_read
+
+    if not may_read(user):
+        return None
+    return finding_list_for_user(user=user, direction=Finding.Direction.STRICTER, status=Finding.Status.OPEN).count()
+
+
 QUEUE_SORTS = {
     "due": ("clock__due_on", "submitted_at", "id"),
     "-due": ("-clock__due_on", "-submitted_at", "-id"),

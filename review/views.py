@@ -36,6 +36,7 @@ from .selectors import (
     clocks_installed,
     my_open_cases,
     open_party_matches,
+    open_stricter_findings,
     queue_page_cases,
     queues_with_counts,
     with_urgency,
@@ -259,6 +260,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "matches": matches,
         "match_count": match_count,
         "may_edit_routing": may_edit_routing(user),
+        "stricter_findings": open_stricter_findings(user=user),
     }
     return render(request, "review/home.html", context)
 
