@@ -75,7 +75,7 @@ def user_may_cancel(*, user: Any, request: InformationRequest) -> bool:
 
 def _check_holder(*, case: Case, actor: Any, senior_may: bool = False) -> None:
     if actor is None or not actor.has_role(Role.REVIEWER, Role.SENIOR_REVIEWER):
-        raise PermissionDenied("Only reviewers may ask the applicant for information.")
+        raise PermissionDenied("Only reviewers may ask for, or withdraw, requests for information.")
     if reviewer_holding_id(case) == actor.pk:
         return
     if senior_may and actor.has_role(Role.SENIOR_REVIEWER):

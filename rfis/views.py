@@ -3,7 +3,7 @@ the case's officers and the reviewers); the services decide who may ask, answer 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +25,7 @@ from .services import (
     information_request_cancel,
     information_request_open,
     user_may_cancel,
+    user_may_open,
 )
 
 
@@ -43,6 +44,9 @@ def _detail_url(request_: InformationRequest) -> str:
 @login_required
 def request_new(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_get_for_requests(user=request.user, reference=reference)
+    if request.method == "GET" and not user_may_open(user=request.user, case=case):
+        # The form is for the reviewer holding a case in review; the service refuses anyone else's POST as well.
+        raise PermissionDenied(_("Only the reviewer holding a case in review may request information."))
     form = InformationRequestForm(
         request.POST or None, initial={"deadline": default_deadline(today=timezone.localdate())}
     )

@@ -457,8 +457,15 @@ def test_the_officer_answers_through_the_page_and_outsiders_get_404(client, aske
     assert InformationRequest.objects.get().status == "answered"
 
 
-def test_the_wrong_reviewer_cannot_ask_or_cancel_through_the_pages(client, asked):
+def test_the_wrong_reviewer_cannot_ask_or_cancel_through_the_pages(client, asked, officer):
+    login(client, officer)
+    assert client.get(f"/cases/{asked.case.reference}/information-requests/new/").status_code == 403
     login(client, make_user(Role.REVIEWER))
+    assert client.get(f"/cases/{asked.case.reference}/information-requests/new/").status_code == 403
+    page = client.post(
+        f"/cases/{asked.case.reference}/information-requests/new/", {"questions": "?", "deadline": "2099-01-01"}
+    )
+    assert page.status_code == 403
     assert client.post(f"/cases/{asked.case.reference}/information-requests/{asked.pk}/cancel/").status_code == 403
     page = client.get(f"/cases/{asked.case.reference}/information-requests/{asked.pk}/")
     assert page.status_code == 200 and "Withdraw the request" not in page.text
