@@ -511,3 +511,16 @@ def test_the_case_page_lists_the_requests_for_officers_and_reviewers_not_auditor
     login(client, auditor)
     page = client.get(f"/cases/{asked.case.reference}/")
     assert page.status_code == 200 and link not in page.text
+
+
+def test_a_lapse_that_loses_the_race_to_an_answer_writes_nothing(asked):
+    # The answer's conditional UPDATE came first (as if committed a moment ago, after the lapse listed the ids).
+    from rfis.services import _close
+
+    stale = InformationRequest.objects.get(pk=asked.pk)
+    InformationRequest.objects.filter(pk=asked.pk).update(status="answered")
+    with pytest.raises(RequestClosed):
+        _close(stale, status="lapsed", actor=None)
+    before = written(asked.case)
+    assert information_requests_lapse(today=DEADLINE + timedelta(days=30)) == 0
+    assert written(asked.case) == before and Case.objects.get(pk=asked.case_id).status == "information_requested"
