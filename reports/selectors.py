@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Count, DateField, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, TruncWeek
@@ -199,20 +200,21 @@ class DecisionTimes:
     def decided(self) -> int:
         return len(self.days)
 
-    @property
+    # Cached: the page reads each figure for the summary, the chart and the table.
+    @cached_property
     def median(self) -> float | None:
         return percentile_cont(self.days, 0.5)
 
-    @property
+    @cached_property
     def p90(self) -> float | None:
         return percentile_cont(self.days, 0.9)
 
-    @property
+    @cached_property
     def limit(self) -> float | None:
         """The limit most of these cases had (the median of their limits: one licence type has one limit)."""
         return percentile_cont(self.limits, 0.5)
 
-    @property
+    @cached_property
     def within_limit(self) -> int:
         return sum(1 for days, limit in zip(self.days, self.limits, strict=True) if days <= limit)
 
@@ -274,12 +276,14 @@ def decision_times(*, start: date, end: date, today: date) -> DecisionTimeReport
         for calendar_id in calendar_ids | {None}:
             sets = exceptions[calendar_id] if calendar_id is not None else {}
             indexes[calendar_id] = WorkingDayIndex(first, last, **{k: frozenset(v) for k, v in sets.items()})
+    # Names looked up once per code, not per case: translating a country's name costs more than counting its days.
+    country_names = {code: countries.name(str(code or "")) or "—" for code in {c[0] for c in clocks}}
+    type_labels = {code: _licence_type_label(code) for code in {c[1] for c in clocks}}
     by_destination, by_type, overall = [], [], []
     for destination, licence_type, calendar_id, started_on, stopped_on, paused, limit in clocks:
         elapsed = max(0, indexes[calendar_id].between(started_on, stopped_on) - paused)
-        destination = str(destination or "")
-        by_destination.append((destination, countries.name(destination) or "—", elapsed, limit))
-        by_type.append((licence_type, _licence_type_label(licence_type), elapsed, limit))
+        by_destination.append((str(destination or ""), country_names[destination], elapsed, limit))
+        by_type.append((licence_type, type_labels[licence_type], elapsed, limit))
         overall.append(("all", "All", elapsed, limit))
     everything = _groups(overall)
     return DecisionTimeReport(

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors as s
@@ -16,6 +17,13 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[object]]
+    # Where the first cell of each row leads on the page (e.g. the permit's page); the CSV carries the text only.
+    links: list[str] | None = None
+
+    @property
+    def linked_rows(self) -> list[tuple[str | None, list[object]]]:
+        links = self.links or [None] * len(self.rows)
+        return list(zip(links, self.rows, strict=True))
 
 
 def _one(value: float | None) -> str:
@@ -118,6 +126,7 @@ def permits_table(rows: list[s.PermitAttention]) -> Table:
             ]
             for r in rows
         ],
+        links=[reverse("permits:detail", kwargs={"number": r.permit.number}) for r in rows],
     )
 
 
@@ -150,6 +159,7 @@ def runs_table(runs: list) -> Table:
             ]
             for run in runs
         ],
+        links=[reverse("rechecks:run", kwargs={"pk": run.pk}) for run in runs],
     )
 
 

@@ -605,3 +605,15 @@ def test_the_reviewers_home_counts_open_stricter_findings_and_links_the_triage_q
     page = client_for(reviewer).get(reverse("review:home")).content.decode()
     assert "2 open stricter findings" in page
     assert f'href="{reverse("rechecks:findings")}"' in page
+
+
+def test_permit_and_run_rows_lead_to_their_pages(permits_set, version, senior, monkeypatch):
+    run = _run(version, date(2026, 2, 20))
+    _finding(run, permits_set["both"], Finding.Direction.STRICTER)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+    page = client_for(senior).get(reverse("reports:dashboard")).content.decode()
+    number = permits_set["both"].number
+    assert f'<a href="{reverse("permits:detail", kwargs={"number": number})}">{number}</a>' in page
+    assert f'<a href="{reverse("rechecks:run", kwargs={"pk": run.pk})}">{run.pk}</a>' in page
+    svgs = re.findall(r"<svg.*?</svg>", page, flags=re.S)
+    assert any("Re-check findings by run" in svg for svg in svgs)
