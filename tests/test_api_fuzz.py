@@ -2,8 +2,9 @@
 a 500, and every answer fits the schema.
 
 Requests go through the WSGI application, on the test database, with a real token in the header. Path parameters
-that name a case are often pointed at real cases (a draft and a submitted one), so bodies reach the services
-instead of stopping at a 404. Runs are bounded and derandomized, so CI sees the same examples every time.
+that name a case, a document or a permit are often pointed at real ones (a draft, a submitted case, a permit), so
+bodies reach the services instead of stopping at a 404. Runs are bounded and derandomized, so CI sees the same
+examples every time.
 
 What the fuzzing found is pinned by the plain tests at the end: a body that is not JSON answered DRF's
 {"detail": ...} instead of the {"errors": ...} the schema promises, and a draft's null submission time and decisive
@@ -30,6 +31,7 @@ from cases.services import case_submit
 from config.wsgi import application
 
 from .factories import make_case, make_user
+from .permit_helpers import issue, screened_case
 
 pytestmark = pytest.mark.django_db
 
@@ -54,13 +56,22 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def cases_under_test(org, django_capture_on_commit_callbacks):
+    """Real objects for path parameters: a draft with a document, a submitted case, and a screened case with a
+    permit issued on it."""
     call_command("load_rule_pack", "--publish", stdout=io.StringIO())
     officer = make_user(Role.OFFICER, organisation=org, username="fuzz.officer")
     draft = make_case(officer)
     submitted = make_case(officer)
     with django_capture_on_commit_callbacks(execute=True):
         case_submit(case=submitted, actor=officer)
-    return officer, [draft.reference, submitted.reference]
+    permitted = screened_case(officer, django_capture_on_commit_callbacks)
+    permit = issue(permitted, make_user(Role.REVIEWER, username="fuzz.approver"))
+    real = {
+        "reference": [draft.reference, submitted.reference, permitted.reference],
+        "document_id": [draft.documents.get().pk],
+        "number": [permit.number],
+    }
+    return officer, real
 
 
 def _token_header(user) -> dict[str, str]:
@@ -69,14 +80,14 @@ def _token_header(user) -> dict[str, str]:
 
 @pytest.fixture
 def as_officer(cases_under_test):
-    officer, references = cases_under_test
-    return _token_header(officer), references
+    officer, real = cases_under_test
+    return _token_header(officer), real
 
 
 @pytest.fixture
 def as_reviewer(cases_under_test):
-    _, references = cases_under_test
-    return _token_header(make_user(Role.REVIEWER, username="fuzz.reviewer")), references
+    _, real = cases_under_test
+    return _token_header(make_user(Role.REVIEWER, username="fuzz.reviewer")), real
 
 
 @functools.cache
@@ -87,13 +98,14 @@ def strategy(operation, mode):
 
 def _fuzz(data, caller) -> None:
     """One example sends one request to every operation, each drawn valid or deliberately invalid."""
-    headers, references = caller
+    headers, real = caller
     for operation in OPERATIONS:
         mode = data.draw(st.sampled_from([GenerationMode.POSITIVE, GenerationMode.NEGATIVE]), label="mode")
         case = data.draw(strategy(operation, mode), label=operation.label)
-        if "reference" in (case.path_parameters or {}) and data.draw(st.booleans(), label="real case"):
-            # Most generated references name no case and meet the 404; a real one lets the body reach the services.
-            case.path_parameters["reference"] = data.draw(st.sampled_from(references), label="reference")
+        for name, values in real.items():
+            if name in (case.path_parameters or {}) and data.draw(st.booleans(), label=f"real {name}"):
+                # A generated reference or number names nothing and meets the 404; a real one reaches the services.
+                case.path_parameters[name] = data.draw(st.sampled_from(values), label=name)
         case.call_and_validate(headers=headers, checks=CHECKS)
 
 
