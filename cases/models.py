@@ -72,6 +72,8 @@ class Case(models.Model):
             # The case search's date range and its "recently submitted" order; the destination filter.
             models.Index(fields=["submitted_at"], name="case_submitted_at_idx"),
             models.Index(fields=["destination_country", "status"], name="case_destination_status_idx"),
+            # Newest first across organisations (the authority's lists): read in order instead of sorted.
+            models.Index(fields=["-created_at", "-id"], name="case_created_idx"),
         ]
 
     def __str__(self) -> str:
