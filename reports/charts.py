@@ -16,8 +16,10 @@ from django.utils.safestring import SafeString, mark_safe
 # Colour-blind-safe (Okabe–Ito), each readable on white.
 PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
 WIDTH, HEIGHT = 720, 280
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 64
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 36, 76
 MAX_X_LABELS = 14
+# Longer category names are cut on the axis (the tooltip and the table under the chart carry them whole).
+MAX_LABEL_CHARS = 16
 _ids = count(1)
 
 Number = int | float | Decimal
@@ -38,6 +40,10 @@ def _nice_max(value: float) -> float:
         if value <= step * power:
             return step * power
     return 10.0 * power  # pragma: no cover - the loop always returns
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= MAX_LABEL_CHARS else label[: MAX_LABEL_CHARS - 1] + "…"
 
 
 def _fmt(value: Number) -> str:
@@ -79,12 +85,13 @@ class _Frame:
             x, y = left + width / 2, HEIGHT - BOTTOM + 14
             self.parts.append(
                 f'<text x="{x:.1f}" y="{y}" text-anchor="end" font-size="11" fill="#495057" '
-                f'transform="rotate(-35 {x:.1f} {y})">{escape(label)}</text>'
+                f'transform="rotate(-35 {x:.1f} {y})">{escape(_short(label))}</text>'
             )
 
     def legend(self, names: Sequence[str], *, dashed: str = "") -> None:
+        # Above the plot: the rotated category names below it need the room.
         x = LEFT
-        y = HEIGHT - 10
+        y = 16
         for i, name in enumerate(names):
             colour = PALETTE[i % len(PALETTE)]
             self.parts.append(

@@ -16,6 +16,8 @@ class PeriodForm(forms.Form):
     def __init__(self, *args, today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        # An empty form shows the period the page shows.
+        self.fields["start"].initial, self.fields["end"].initial = default_period(today=today)
 
     def clean(self):
         data = super().clean()

@@ -19,6 +19,7 @@ class Table:
     rows: list[list[object]]
     # Where the first cell of each row leads on the page (e.g. the permit's page); the CSV carries the text only.
     links: list[str] | None = None
+    empty: str = _("Nothing to show for this period.")
 
     @property
     def linked_rows(self) -> list[tuple[str | None, list[object]]]:
@@ -28,6 +29,10 @@ class Table:
 
 def _one(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
+
+
+def _whole(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
 
 
 def _percent(share: float | None) -> str:
@@ -55,7 +60,9 @@ def outcomes_table(data: s.OutcomeWeeks) -> Table:
 
 
 def _decision_rows(groups: list[s.DecisionTimes]) -> list[list[object]]:
-    return [[g.label, g.decided, _one(g.median), _one(g.p90), _one(g.limit), _percent(g.within_share)] for g in groups]
+    return [
+        [g.label, g.decided, _one(g.median), _one(g.p90), _whole(g.limit), _percent(g.within_share)] for g in groups
+    ]
 
 
 def _decision_columns(first: str) -> list[str]:
@@ -127,6 +134,7 @@ def permits_table(rows: list[s.PermitAttention]) -> Table:
             for r in rows
         ],
         links=[reverse("permits:detail", kwargs={"number": r.permit.number}) for r in rows],
+        empty=_("No permit in force ends within 30 days or has a line 90 % used."),
     )
 
 

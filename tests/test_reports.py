@@ -418,6 +418,16 @@ def test_charts_are_well_formed_svg_with_title_and_desc(kind):
         assert len(tips) == 5  # a missing value has no point
 
 
+def test_a_long_category_is_cut_on_the_axis_and_whole_in_its_tooltip():
+    name = "United States of America"
+    svg = charts.bar_chart(title="t", desc="d", categories=[name], series=[charts.Series("Median", [4])])
+    root = ET.fromstring(str(svg))
+    assert "United States o…" in [t.text for t in root.iter(f"{SVG}text")]
+    assert [r.find(f"{SVG}title").text for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None] == [
+        f"{name}, Median: 4"
+    ]
+
+
 def test_a_stacked_bar_is_as_tall_as_its_total():
     svg = charts.stacked_bar_chart(
         title="t", desc="d", categories=["w1"], series=[charts.Series("a", [2]), charts.Series("b", [3])]
@@ -465,7 +475,8 @@ def test_the_page_shows_every_figure_with_charts_tables_and_csv_links(decided_se
     svgs = re.findall(r"<svg.*?</svg>", page, flags=re.S)
     # Weekly counts, the two times to decision and the request rate; no screenings, permits or runs to draw.
     assert len(svgs) == 4
-    assert page.count("Nothing to show for this period.") == 3
+    assert page.count("Nothing to show for this period.") == 2  # screenings and re-check runs
+    assert "No permit in force ends within 30 days" in page
     for svg in svgs:
         ET.fromstring(svg)
     assert '<th scope="row">Germany</th>' in page
@@ -505,9 +516,9 @@ def test_csv_of_each_table_says_what_the_page_says(decided_set, senior):
             "Time limit (working days)",
             "Within the limit (%)",
         ],
-        ["Germany", "3", "10.0", "11.6", "10.0", "66.7"],
-        ["United States of America", "1", "1.0", "1.0", "20.0", "100.0"],
-        ["All", "4", "6.5", "11.4", "10.0", "75.0"],
+        ["Germany", "3", "10.0", "11.6", "10", "66.7"],
+        ["United States of America", "1", "1.0", "1.0", "20", "100.0"],
+        ["All", "4", "6.5", "11.4", "10", "75.0"],
     ]
     rows = _csv(client.get(reverse("reports:csv", kwargs={"table": "information-requests"}), period))
     assert rows[-1] == ["All weeks", "4", "2", "50.0"]
