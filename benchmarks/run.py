@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .results import RESULTS_FILE, merge_results
 
-MODULES = ["benchmarks.intake", "benchmarks.screening", "benchmarks.matching"]
+MODULES = ["benchmarks.intake", "benchmarks.screening", "benchmarks.matching", "benchmarks.recheck"]
 DEFAULT_DATABASE = "licensa_bench"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,8 +67,9 @@ def _configure_django(media_root: str) -> None:
     os.environ["MEDIA_ROOT"] = media_root
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     # Tasks run in-process (the embedded default), so each submit call includes screening the case: the figures
-    # need no worker and count all the work a submission causes.
-    os.environ.pop("REDIS_URL", None)
+    # need no worker and count all the work a submission causes. The re-check benchmark starts Celery workers of
+    # its own, on this Redis.
+    os.environ["LICENSA_BENCH_REDIS_URL"] = os.environ.pop("REDIS_URL", "")
     sys.path.insert(0, str(ROOT))
     # No collectstatic here: the API serves no static files, so whitenoise's missing-directory warning is noise.
     warnings.filterwarnings("ignore", message="No directory at")
