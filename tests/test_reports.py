@@ -131,6 +131,19 @@ def test_percentile_cont_interpolates_as_postgresql_does():
     assert percentile_cont(list(range(1, 11)), 0.9) == pytest.approx(9.1)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own percentile_cont")
+@pytest.mark.parametrize("values", [[1, 3, 10, 12], [5], [2, 2, 9], list(range(37, 0, -3))])
+def test_percentile_cont_matches_postgresql(db, values):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v), percentile_cont(0.9) WITHIN GROUP (ORDER BY v) "
+            "FROM unnest(%s::float8[]) AS v",
+            [values],
+        )
+        median, p90 = cursor.fetchone()
+    assert (percentile_cont(values, 0.5), percentile_cont(values, 0.9)) == (pytest.approx(median), pytest.approx(p90))
+
+
 def test_the_working_day_index_counts_as_the_clock_does(db):
     cn = calendar_dates(HolidayCalendar.objects.get(code="CN"))
     first, last = date(2025, 9, 20), date(2025, 10, 20)
