@@ -1,18 +1,28 @@
 import re
+from datetime import date, timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
 from accounts.models import Organisation, User
-from accounts.roles import Role
+from accounts.roles import CASE_READER_ROLES, Role
 from audit.models import AuditEvent
 from cases.casedoc import case_document
 from cases.completeness import case_check_completeness
+from cases.management import demo_review
 from cases.management.commands.seed_demo import CASES, DEMO_PASSWORD, USERS, demo_pdf
 from cases.models import Case, Document, Item, Party
 from cases.selectors import with_facts
+from permits.models import Permit, Shipment
+from permits.selectors import permit_balance, permit_visible_to
+from rechecks.models import Finding, RecheckRun
+from rechecks.selectors import READER_ROLES
+from review.models import CaseAssignment, CaseNote, Recommendation
+from rfis.models import InformationRequest, InformationResponse
 from screening.contract import validate
+from screening.models import RuleSetVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +115,182 @@ def test_demo_pdf_is_well_formed():
     for number, offset in enumerate(offsets, start=1):
         assert pdf[offset:].startswith(f"{number} 0 obj".encode())
     assert b"\\(test\\)" in pdf
+
+
+# --- The living demo: review, permits, the rule change and its re-check ----------------------------------------
+
+DEMO_TODAY = date(2026, 3, 16)
+
+
+def _load_rules_and_lists() -> None:
+    # What `make setup` runs before seed_demo; the Chinese lists only (the CSL is large and no demo party is on it).
+    call_command("load_rule_pack", "--publish", stdout=StringIO())
+    call_command("load_shipped_lists", "--only", "CN-CONTROL", "CN-WATCH", "CN-UEL", stdout=StringIO())
+
+
+def _seed_on(today: date = DEMO_TODAY) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--today", today.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+def _living_counts() -> dict[str, int]:
+    models = (
+        Case,
+        Document,
+        AuditEvent,
+        Permit,
+        Shipment,
+        InformationRequest,
+        InformationResponse,
+        CaseNote,
+        Recommendation,
+        RuleSetVersion,
+        RecheckRun,
+        Finding,
+    )
+    counts = {model.__name__: model.objects.count() for model in models}
+    counts["open findings"] = Finding.objects.filter(status=Finding.Status.OPEN).count()
+    counts["statuses"] = sorted(Case.objects.values_list("reference", "status"))
+    counts["permit statuses"] = sorted(Permit.objects.values_list("number", "status"))
+    return counts
+
+
+@pytest.fixture
+def living_demo():
+    _load_rules_and_lists()
+    output = _seed_on()
+    return output
+
+
+def test_the_demo_has_review_work_decisions_permits_and_a_recheck(living_demo):
+    assert "stories played" in living_demo
+    by_description = {c.end_use_description: c for c in Case.objects.filter(copied_from__isnull=True)}
+    reviewer = User.objects.get(username="reviewer")
+
+    # In review, claimed by the demo reviewer: one waiting for an answer, one answered with a document.
+    waiting = by_description[demo_review.RE_EXPORT_TO_INDIA]
+    assert waiting.status == "information_requested"
+    assert CaseAssignment.objects.get(case=waiting).assigned_to == reviewer
+    request = InformationRequest.objects.get(case=waiting, status="open")
+    assert {q["code"] for q in request.standard_questions} == {"end-user-statement", "re-export-assurance"}
+    assert request.deadline == DEMO_TODAY + timedelta(days=demo_review.RFI_DEADLINE_DAYS)
+    answered = by_description[demo_review.SINTERING_TECHNOLOGY]
+    assert answered.status == "in_review" and CaseAssignment.objects.get(case=answered).assigned_to == reviewer
+    response = InformationResponse.objects.get(request__case=answered)
+    assert response.attachments.count() == 1
+    assert {n.visibility for n in CaseNote.objects.filter(case=answered)} == {"internal", "applicant"}
+    assert CaseNote.objects.filter(case=waiting, visibility="internal").exists()
+
+    # Decided: alone, with four eyes, refused with standard reasons; every approval issued its permit.
+    alone = by_description[demo_review.MAGNETS_TO_GERMANY]
+    assert alone.status == "approved" and not Recommendation.objects.get(case=alone).needs_countersignature
+    four_eyes = by_description[demo_review.WATCH_LIST_BUYER]
+    row = Recommendation.objects.get(case=four_eyes)
+    assert four_eyes.status == "approved" and row.screening_outcome == "case_by_case"
+    assert row.countersigned_by.username == "senior.reviewer" and row.countersign_agreed
+    assert Permit.objects.get(case=four_eyes).issued_by.username == "senior.reviewer"
+    refused = by_description[demo_review.CUBIC]
+    assert refused.status == "refused"
+    assert set(Recommendation.objects.get(case=refused).refusal_reasons.values_list("code", flat=True)) == {
+        "listed-party",
+        "national-security",
+    }
+    assert Permit.objects.filter(case__status="approved").count() == Case.objects.filter(status="approved").count()
+
+    # Permits used: shipments against one, which is nearly used up; one suspended with a reason; one amended.
+    used = Permit.objects.get(case=alone)
+    assert Shipment.objects.filter(permit=used).count() == 2
+    (balance,) = permit_balance(permit=used)
+    assert used.status == "issued" and balance.quantity_used / balance.item.quantity_limit >= Decimal("0.9")
+    suspended = Permit.objects.get(case=by_description[demo_review.MAGNETS_TO_KOREA])
+    assert suspended.status == "suspended" and suspended.status_reason
+    amendment = Case.objects.get(amends_permit=used)
+    assert amendment.kind == "amendment" and amendment.status == "draft"
+
+    # The rule admin's version, and the re-check its publication started: done, with a stricter finding left
+    # open for triage and another already triaged.
+    version = RuleSetVersion.objects.get(label__endswith=demo_review.DEMO_RULE_SET_SUFFIX)
+    assert version.status == "published" and version.published_by.username == "rule.admin"
+    assert version.effective_from == DEMO_TODAY
+    run = RecheckRun.objects.get(new_version=version)
+    assert run.status == "done" and run.decisive_date == DEMO_TODAY
+    findings = {f.permit_id: f for f in Finding.objects.filter(run=run, direction="stricter")}
+    assert findings[used.pk].status == "open"
+    assert findings[suspended.pk].status == "kept" and findings[suspended.pk].triaged_by == reviewer
+    assert AuditEvent.objects.filter(verb="recheck.finding_keep").count() == 1
+
+
+def test_the_demo_is_told_through_the_services_audit_trail(living_demo):
+    verbs = set(AuditEvent.objects.values_list("verb", flat=True))
+    assert {
+        "case.claim",
+        "information_request.opened",
+        "information_request.answered",
+        "case.note_added",
+        "case.recommended",
+        "case.countersigned",
+        "permit.issued",
+        "permit.shipment_recorded",
+        "permit.suspend",
+        "permit.amendment_started",
+        "ruleset.draft_created",
+        "rule.changed",
+        "ruleset.published",
+        "recheck.created",
+        "recheck.completed",
+        "recheck.finding_keep",
+    } <= verbs
+    assert AuditEvent.objects.filter(verb="ruleset.published", actor__username="rule.admin").exists()
+
+
+def test_seeding_the_living_demo_twice_changes_nothing(living_demo):
+    first = _living_counts()
+    output = _seed_on(DEMO_TODAY + timedelta(days=1))
+    assert _living_counts() == first
+    assert "0 stories played" in output
+
+
+def test_without_a_rule_set_the_review_demo_is_left_out():
+    output = _seed()
+    assert "No rule set is published" in output
+    assert not Permit.objects.exists() and not RecheckRun.objects.exists()
+
+
+def _pages_for(user: User) -> list[str]:
+    """The pages each demo user lands on, all of which must answer 200."""
+    cases = Case.objects.exclude(status="draft").order_by("id")
+    permits = permit_visible_to(user).order_by("id")
+    if user.organisation_id:
+        cases = cases.filter(organisation=user.organisation)
+    pages = ["/", "/cases/", "/permits/"]
+    if user.is_officer:
+        pages.append("/dashboard/")
+    if user.is_officer or user.role_set & CASE_READER_ROLES:
+        pages.append(f"/cases/{cases.first().reference}/")
+    if permits.exists():
+        pages.append(f"/permits/{permits.first().number}/")
+    if user.role_set & CASE_READER_ROLES:
+        pages.append("/review/")
+    if user.has_role(*READER_ROLES):
+        pages += ["/rechecks/findings/", "/rechecks/"]
+    return pages
+
+
+def test_key_pages_answer_200_for_every_demo_user(living_demo, client):
+    for spec in USERS:
+        user = User.objects.get(username=spec.username)
+        client.force_login(user)
+        for url in _pages_for(user):
+            # The home page sends each role on to its own start page: that page must answer too.
+            response = client.get(url, follow=True)
+            assert response.status_code == 200, (spec.username, url, response.redirect_chain)
+        client.logout()
+
+
+def test_staff_pages_show_the_demo(living_demo, client):
+    client.force_login(User.objects.get(username="reviewer"))
+    used = Permit.objects.get(case__end_use_description=demo_review.MAGNETS_TO_GERMANY)
+    assert used.number in client.get("/rechecks/findings/").content.decode()
+    page = client.get(f"/permits/{used.number}/").content.decode()
+    assert "Shipments" in page or "shipments" in page

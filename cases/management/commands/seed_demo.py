@@ -14,10 +14,12 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Organisation, User
 from accounts.roles import Role
 from accounts.services import organisation_create, user_create
+from cases.management.demo_review import seed_review
 from cases.models import Case
 from cases.services import case_add_document, case_copy, case_create, case_save_draft, case_submit, case_withdraw
 from cases.vocab import DocumentType
@@ -89,6 +91,8 @@ USERS = [
     DemoUser("reviewer", "Wang", "Fang", (Role.REVIEWER,)),
     DemoUser("reviewer2", "Liu", "Yang", (Role.REVIEWER,)),
     DemoUser("senior.reviewer", "Zhao", "Lei", (Role.REVIEWER, Role.SENIOR_REVIEWER)),
+    # A second senior: case-by-case cases go to the senior-only queue, and four eyes need two seniors there.
+    DemoUser("senior.reviewer2", "Xu", "Jun", (Role.REVIEWER, Role.SENIOR_REVIEWER)),
     DemoUser("rule.admin", "Sun", "Hui", (Role.RULE_ADMIN,)),
     DemoUser("auditor", "Huang", "Qing", (Role.AUDITOR,)),
 ]
@@ -447,6 +451,63 @@ CASES = [
         steps=("submit",),
         documents=(DocumentType.END_USER_CERTIFICATE, DocumentType.CONTRACT),
     ),
+    # Dy magnets for a buyer on the Watch List (Ann. 12 of 2026): case by case, decided with four eyes.
+    DemoCase(
+        "ganzhou",
+        "ganzhou.officer2",
+        {
+            "destination_country": "JP",
+            "decisive_date": date(2026, 3, 10),
+            "end_use_categories": ["civil"],
+            "end_use_description": "Voice-coil motors for hard-disk drives",
+            "items": [
+                _goods(
+                    "Sintered NdFeB magnet segments, grade N45SH, 2 wt % Dy",
+                    control_code="1C905.a",
+                    hs_code="8505111000",
+                    produced_in="CN",
+                    quantity_amount=Decimal("300"),
+                    quantity_unit="kg",
+                    value_amount=Decimal("25200.00"),
+                    value_currency="USD",
+                    elements=[
+                        {"element": "Nd", "form": "magnet", "mass_fraction": Decimal("0.29")},
+                        {"element": "Dy", "form": "magnet", "mass_fraction": Decimal("0.02")},
+                    ],
+                )
+            ],
+            "parties": [_party("end_user", "TDK Corporation", "JP", "2-5-1 Nihonbashi, Chuo-ku, Tokyo")],
+        },
+        steps=("submit",),
+    ),
+    # Tb magnets for Korean electric buses: approved, then suspended while the end user is verified.
+    DemoCase(
+        "ganzhou",
+        "ganzhou.officer",
+        {
+            "destination_country": "KR",
+            "decisive_date": date(2026, 3, 2),
+            "end_use_categories": ["civil"],
+            "end_use_description": "Drive motors for electric buses",
+            "items": [
+                _goods(
+                    "Sintered NdFeB magnets with grain-boundary diffused Tb, grade 45SH",
+                    control_code="1C904.a",
+                    hs_code="8505111000",
+                    produced_in="CN",
+                    quantity_amount=Decimal("400"),
+                    quantity_unit="kg",
+                    value_amount=Decimal("64000.00"),
+                    value_currency="USD",
+                    elements=[{"element": "Tb", "form": "magnet", "mass_fraction": Decimal("0.007")}],
+                )
+            ],
+            "parties": [
+                _party("end_user", "Ulsan E-Drive Components Co., Ltd.", "KR", "55 Yeompo-ro, Buk-gu, Ulsan 44258")
+            ],
+        },
+        steps=("submit",),
+    ),
     # Another re-export, started but not finished: the intended date is not known yet.
     DemoCase(
         "lioncity",
@@ -532,7 +593,17 @@ def _document_upload(doc_type: str, case: Case) -> SimpleUploadedFile:
 class Command(BaseCommand):
     help = "Create the demo organisations, accounts and cases (idempotent: existing ones are kept)."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--today",
+            type=date.fromisoformat,
+            help="the day the demo's reviewers act on (ISO date; default: today). Deadlines and the rule change's "
+            "effective date count from it.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        # One day for the whole seed, passed to every service that takes one, so a test can fix it.
+        today = options.get("today") or timezone.localdate()
         organisations = {spec.key: self._organisation(spec) for spec in ORGANISATIONS}
         users = {spec.username: self._user(spec, organisations) for spec in USERS}
         created = sum(self._case(spec, organisations, users) for spec in CASES)
@@ -540,6 +611,8 @@ class Command(BaseCommand):
             f"Demo data: {len(organisations)} organisations, {len(users)} accounts, "
             f"{created} cases created ({len(CASES) - created} already there)."
         )
+        # After the cases' own transactions have committed: in the embedded default they are screened by then.
+        self.stdout.write(seed_review(organisations=organisations, users=users, today=today))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for spec in USERS:
             where = spec.organisation and organisations[spec.organisation].name or "licensing authority"
