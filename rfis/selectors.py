@@ -49,7 +49,12 @@ def information_request_get_by_id_for_user(*, user: User, pk: int) -> Informatio
     reference = InformationRequest.objects.filter(pk=pk).values_list("case__reference", flat=True).first()
     if reference is None:
         raise Http404("No such request.")
-    return information_request_get_for_user(user=user, reference=reference, pk=pk)
+    try:
+        return information_request_get_for_user(user=user, reference=reference, pk=pk)
+    except Http404:
+        # Someone else's request answers exactly like one that does not exist: ids are sequential, and "No such
+        # case." would tell an outsider that this id is taken.
+        raise Http404("No such request.") from None
 
 
 def standard_questions_active() -> QuerySet[StandardQuestion]:
