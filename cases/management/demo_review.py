@@ -251,18 +251,21 @@ def publish_stricter_rules(demo: Demo, base: RuleSetVersion) -> RuleSetVersion:
     return rule_set_publish(version=draft, actor=admin, effective_from=demo.today)
 
 
-def run_to_completion(run: RecheckRun) -> RecheckRun:
+def run_to_completion(run: RecheckRun) -> bool:
     """The run, finished. In the embedded default its tasks ran in-process when the publication committed, and
     this finds nothing left to do; with REDIS_URL set no worker runs during `make setup`, so the run is worked
-    here. Both steps are idempotent: the worker later finds the run started and every chunk done."""
+    here. Both steps are idempotent: the worker later finds the run started and every chunk done. Returns whether
+    anything was left to do."""
     run.refresh_from_db()
-    if run.status == RecheckRun.Status.PENDING:
+    worked = run.status == RecheckRun.Status.PENDING
+    if worked:
         recheck_run_start(run_id=run.pk)
     pending = RecheckChunk.objects.filter(run=run, status=RecheckChunk.Status.PENDING)
     for index in pending.order_by("index").values_list("index", flat=True):
         recheck_chunk_process(run_id=run.pk, index=index)
+        worked = True
     run.refresh_from_db()
-    return run
+    return worked
 
 
 def triage_one(demo: Demo, run: RecheckRun) -> None:
@@ -312,9 +315,14 @@ def seed_review(*, organisations: dict[str, Organisation], users: dict[str, User
             version = publish_stricter_rules(demo, base)
         played += 1
     run = RecheckRun.objects.filter(new_version=version).order_by("id").first() if version else None
+    ran = ""
     if run is not None:
-        run = run_to_completion(run)
+        if run_to_completion(run):
+            ran = f" (re-check run {run.pk} worked by the seed: no worker had taken it yet)"
         with transaction.atomic():
             triage_one(demo, run)
     findings = Finding.objects.filter(status=Finding.Status.OPEN).count()
-    return f"Review demo: {played} stories played; {Permit.objects.count()} permits, {findings} re-check findings open."
+    return (
+        f"Review demo: {played} stories played; {Permit.objects.count()} permits, "
+        f"{findings} re-check findings open{ran}."
+    )
