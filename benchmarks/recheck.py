@@ -125,6 +125,17 @@ def _wait_ready(app, workers: list[subprocess.Popen], seconds: float = 120) -> N
     raise RuntimeError(f"the Celery workers did not answer within {seconds:.0f} s")
 
 
+def _cpu_seconds(workers: list[subprocess.Popen]) -> float:
+    """CPU time the worker processes have used (user and system): unlike wall time, it does not grow when other
+    programs share the cores."""
+    total = 0
+    for worker in workers:
+        with open(f"/proc/{worker.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _stop_workers(workers: list[subprocess.Popen]) -> None:
     for worker in workers:
         if worker.poll() is None:
@@ -294,7 +305,7 @@ def floor(*, old_version, new_version, decisive_date: date) -> dict:
     from screening.engine.compare import compare_determinations
     from screening.selectors import compiled_rule_set
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with connection.cursor() as cursor:
         cursor.execute(FLOOR_SQL)
         # Django reads jsonb as text (its JSONField decodes it): decode here, as part of reading.
@@ -343,6 +354,7 @@ def floor(*, old_version, new_version, decisive_date: date) -> dict:
         "evaluate": evaluate_seconds,
         "write": write,
         "total": time.perf_counter() - started,
+        "cpu": time.process_time() - cpu,
         "changes": {pid: (c["direction"], c["old_outcome"], c["new_outcome"]) for pid, c in changes},
     }
 
@@ -392,20 +404,23 @@ def run(args: argparse.Namespace) -> list[Figure]:
 
         # (1) Incremental, from publish to completion.
         loads["incremental"] = _load()
+        cpu = _cpu_seconds(workers)
         started = time.time()
         rule_set_publish(version=draft, actor=None, effective_from=DECISIVE_DATE)
         incremental = _wait_run({"new_version": draft, "trigger": Trigger.RULE_SET_PUBLISHED}, args.recheck_timeout)
         incremental_s = incremental.finished_at.timestamp() - started
         phases = _phases(incremental, started)
+        incremental_cpu = _cpu_seconds(workers) - cpu
         print(
             f"   incremental: {incremental.total:,} permits selected ({incremental.total / args.permits:.2%}), "
-            f"{incremental.changed} changed, {incremental.failed} failed, {incremental_s:.2f} s "
-            f"(load {loads['incremental']})"
+            f"{incremental.changed} changed, {incremental.failed} failed, {incremental_s:.2f} s, "
+            f"workers' CPU {incremental_cpu:.2f} s (load {loads['incremental']})"
         )
         print(f"      {phases}")
 
         # (2) Full, the same two versions and day, every permit in force.
         loads["full"] = _load()
+        cpu = _cpu_seconds(workers)
         started = time.time()
         with transaction.atomic():
             full = recheck_run_create(
@@ -419,9 +434,10 @@ def run(args: argparse.Namespace) -> list[Figure]:
         full = _wait_run({"pk": full.pk}, args.recheck_timeout)
         full_s = full.finished_at.timestamp() - started
         full_phases = _phases(full, started)
+        full_cpu = _cpu_seconds(workers) - cpu
         print(
             f"   full: {full.total:,} permits, {full.chunk_count} chunks, {full.changed} changed, "
-            f"{full.failed} failed, {full_s:.2f} s (load {loads['full']})"
+            f"{full.failed} failed, {full_s:.2f} s, workers' CPU {full_cpu:.1f} s (load {loads['full']})"
         )
         print(f"      {full_phases}")
     finally:
@@ -434,7 +450,7 @@ def run(args: argparse.Namespace) -> list[Figure]:
     print(
         f"   floor: {result['permits']:,} permits read in {result['read']:.2f} s, evaluated in "
         f"{result['evaluate']:.2f} s, {len(result['changes'])} findings written in {result['write']:.2f} s: "
-        f"{result['total']:.2f} s (load {loads['floor']})"
+        f"{result['total']:.2f} s, CPU of this process {result['cpu']:.1f} s (load {loads['floor']})"
     )
     loads["end"] = _load()
 
@@ -463,6 +479,10 @@ def run(args: argparse.Namespace) -> list[Figure]:
         Figure("recheck_floor_evaluate_s", round(result["evaluate"], 2), "s"),
         Figure("recheck_floor_write_s", round(result["write"], 3), "s"),
         Figure("recheck_full_permits_per_s", round(full.total / full_s, 1), "permits/s"),
+        Figure("recheck_full_worker_cpu_s", round(full_cpu, 1), "s"),
+        Figure("recheck_floor_cpu_s", round(result["cpu"], 1), "s"),
+        Figure("recheck_full_vs_floor_cpu", round(full_cpu / result["cpu"], 2), "x"),
+        Figure("recheck_incremental_worker_cpu_s", round(incremental_cpu, 2), "s"),
         Figure("recheck_permits", full.total, "permits"),
         Figure("recheck_incremental_selected", incremental.total, "permits"),
         Figure("recheck_changed", full.changed, "permits"),
