@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .results import RESULTS_FILE, merge_results
 
-MODULES = ["benchmarks.intake", "benchmarks.screening", "benchmarks.matching", "benchmarks.recheck"]
+MODULES = ["benchmarks.intake", "benchmarks.screening", "benchmarks.matching", "benchmarks.recheck", "benchmarks.load"]
 DEFAULT_DATABASE = "licensa_bench"
 ROOT = Path(__file__).resolve().parent.parent
 
