@@ -21,7 +21,17 @@ from .factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
-CONTROLLED = ("DEBUG", "SECRET_KEY", "LICENSA_TESTING", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "SQLITE_PATH")
+# Set here, or (DJANGO_ALLOW_ASYNC_UNSAFE) switches of the test run itself that a deployment never has.
+CONTROLLED = (
+    "DEBUG",
+    "SECRET_KEY",
+    "LICENSA_TESTING",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "ALLOWED_HOSTS",
+    "SQLITE_PATH",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
 
 
 def production_env(tmp_path: Path) -> dict[str, str]:
