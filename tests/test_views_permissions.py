@@ -1,5 +1,9 @@
 """For every case page: an officer of another organisation gets 404 (as if the case did not exist), and
-someone not signed in is sent to the login page. Nothing changes either way."""
+someone not signed in is sent to the login page. Nothing changes either way (checked in the database here, for
+a draft and a submitted case).
+
+Every other route, and every role, is in the permission matrix (tests/test_permission_matrix.py), which walks the
+whole URL configuration; this file keeps the narrower guard with its checks that nothing was written."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
