@@ -68,8 +68,9 @@ class CaseClaimApi(ReviewApiView):
 class CaseReleaseApi(ReviewApiView):
     @extend_schema(summary="Put a case back in its queue", request=ReleaseSerializer, responses=RESPONSES)
     def post(self, request: Request, reference: str) -> Response:
+        case = self.get_case(reference, facts=False)  # first: an outsider gets 404 whatever the body
         data = self.validated(ReleaseSerializer).validated_data
-        case_release(case=self.get_case(reference, facts=False), actor=request.user, reason=data["reason"])
+        case_release(case=case, actor=request.user, reason=data["reason"])
         return self.answer(reference)
 
 
@@ -81,16 +82,18 @@ class CaseRecommendApi(ReviewApiView):
         responses=RESPONSES,
     )
     def post(self, request: Request, reference: str) -> Response:
+        case = self.get_case(reference, facts=False)  # first: an outsider gets 404 whatever the body
         data = self.validated(RecommendSerializer).validated_data
-        case_recommend(case=self.get_case(reference, facts=False), actor=request.user, **data)
+        case_recommend(case=case, actor=request.user, **data)
         return self.answer(reference)
 
 
 class CaseCountersignApi(ReviewApiView):
     @extend_schema(summary="Countersign or return a recommendation", request=CountersignSerializer, responses=RESPONSES)
     def post(self, request: Request, reference: str) -> Response:
+        case = self.get_case(reference, facts=False)  # first: an outsider gets 404 whatever the body
         data = self.validated(CountersignSerializer).validated_data
-        case_countersign(case=self.get_case(reference, facts=False), actor=request.user, **data)
+        case_countersign(case=case, actor=request.user, **data)
         return self.answer(reference)
 
 
