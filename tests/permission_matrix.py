@@ -350,7 +350,8 @@ MATRIX: dict[str, list[Check]] = {
             "401 403 404 200 403 404 403",
             "the holder only",
             fields(recommendation="approve", reasons="Routine."),
-        )
+        ),
+        Check("post", case("in_review"), "401 400 404 400 400 404 400", "empty: outsiders 404 before validation"),
     ],
     "api-case-countersign": [
         Check(
@@ -359,7 +360,8 @@ MATRIX: dict[str, list[Check]] = {
             "401 403 404 403 200 404 403",
             "a senior other than the author",
             fields(agree=True),
-        )
+        ),
+        Check("post", case("awaiting"), "401 400 404 400 400 404 400", "empty: outsiders 404 before validation"),
     ],
     "api-case-notes": [
         Check("get", case("in_review"), "401 200 404 200 200 404 200"),
