@@ -216,6 +216,13 @@ def case_screen(*, case_id: int, trigger: str = "submission") -> Screening:
     existing = Screening.objects.filter(case=case, version=version, facts_digest=digest, trigger=trigger).first()
     if existing is not None:
         return existing
+    if trigger == "submission" and case.status != CaseStatus.SUBMITTED:
+        # A submission's task delivered late (a worker started after the case was screened, or decided): the
+        # submission was screened already, perhaps under an older version, and that screening is the one the
+        # decision rests on. Screening it again under today's version would rewrite what the case page shows.
+        earlier = Screening.objects.filter(case=case, trigger=trigger).order_by("-created_at", "-id").first()
+        if earlier is not None:
+            return earlier
     errors = case_document_errors(document)
     if errors:
         # A submitted case passed the completeness check; a document that still fails is a bug to see, not hide.

@@ -294,3 +294,19 @@ def test_staff_pages_show_the_demo(living_demo, client):
     assert used.number in client.get("/rechecks/findings/").content.decode()
     page = client.get(f"/permits/{used.number}/").content.decode()
     assert "Shipments" in page or "shipments" in page
+
+
+def test_a_worker_starting_after_the_seed_screens_no_submission_again(living_demo):
+    # With REDIS_URL set the submissions' tasks wait for a worker that starts after `make setup`, by which time the
+    # rule admin's version is in force: the screenings the decisions rest on must stay the latest.
+    from screening.models import Screening
+    from screening.services import case_screen
+
+    before = Screening.objects.count()
+    screened = Case.objects.filter(screenings__isnull=False).distinct()
+    assert screened.filter(status="approved").exists()
+    for case in screened:
+        first = Screening.objects.filter(case=case).order_by("created_at", "id").first()
+        assert case_screen(case_id=case.pk).pk == first.pk
+        assert first.version.label == "2026.1"
+    assert Screening.objects.count() == before
