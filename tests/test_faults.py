@@ -189,7 +189,8 @@ def _wait(predicate, seconds: float, what: str):
 
 @contextmanager
 def _broker_at(url: str):
-    """This process's Celery app sends to `url` (the worker is started with the same REDIS_URL)."""
+    """This process's Celery app sends to `url` (the worker is started with the same REDIS_URL). Afterwards the
+    app is as it was, eager setting included (the tests switch it while they build their permits)."""
     from config.celery import app
 
     def point(broker, backend):
@@ -200,11 +201,13 @@ def _broker_at(url: str):
         app._local.__dict__.pop("backend", None)
 
     saved = app.conf.broker_url, app.conf.result_backend
+    eager = app.conf.task_always_eager
     point(url, url)
     try:
         yield app
     finally:
         point(*saved)
+        app.conf.task_always_eager = eager
 
 
 @pytest.fixture(params=[True, False], ids=["durable-redis", "redis-without-persistence"])
