@@ -197,6 +197,10 @@ def test_the_demo_has_review_work_decisions_permits_and_a_recheck(living_demo):
         "national-security",
     }
     assert Permit.objects.filter(case__status="approved").count() == Case.objects.filter(status="approved").count()
+    # The cases nobody has claimed yet wait in the queues, screened under the seed rules.
+    waiting_in_queue = Case.objects.filter(status="screened")
+    assert waiting_in_queue.count() >= 2
+    assert {s.version.label for c in waiting_in_queue for s in c.screenings.all()} == {"2026.1"}
 
     # Permits used: shipments against one, which is nearly used up; one suspended with a reason; one amended.
     used = Permit.objects.get(case=alone)
