@@ -22,7 +22,7 @@ from accounts.roles import Role
 from audit.services import audit_record
 from permits.models import Permit, PermitStatus
 
-from .casefacts import case_documents
+from .casefacts import case_documents, ids_condition
 from .facets import FULL, permit_facets, split_party_value, touched_facets, window_edges, window_reach
 from .models import Finding, PermitFacet, RecheckChunk, RecheckRun, Trigger
 
@@ -353,17 +353,44 @@ def _context(run: RecheckRun) -> dict:
         old_lists = [lst for lst in old_lists if lst.key != version.restricted_list.key]
         if previous is not None:
             old_lists.append(loaded_list(previous))
-    context = {
-        "new_rules": new_rules,
-        "old_rules": old_rules,
-        "new_matcher": make_matcher(new_lists, new_rules, dispositions),
-        "old_matcher": make_matcher(old_lists, old_rules or new_rules, dispositions),
-    }
+    new_matcher = make_matcher(new_lists, new_rules, dispositions)
+    # A matcher's answers depend on the list versions, the dispositions and the instruments the entries cite. When
+    # both sides share them (a publication that leaves lists and instruments alone, a daily check), one matcher,
+    # with its memory of the names it has answered, serves both: each party name is matched once per process
+    # rather than twice, and matching new names is much of the cost of a chunk.
+    same_lists = [lst.version_id for lst in old_lists] == [lst.version_id for lst in new_lists]
+    if same_lists and (old_rules is None or old_rules.instruments == new_rules.instruments):
+        old_matcher = new_matcher
+    else:
+        old_matcher = make_matcher(old_lists, old_rules or new_rules, dispositions)
+    context = {"new_rules": new_rules, "old_rules": old_rules, "new_matcher": new_matcher, "old_matcher": old_matcher}
     with _CONTEXTS_LOCK:
         if len(_CONTEXTS) > 4:
             _CONTEXTS.clear()
         _CONTEXTS[key] = context
     return context
+
+
+def _permit_rows(permit_ids: list[int], *, with_determination: bool) -> list[tuple[int, int, dict | None]]:
+    """(permit, case, stored determination or None) for each permit, by id. Plain SQL with the ids as one
+    parameter (see casefacts); the stored determination, a large JSON document, only when it is the old side."""
+    import json
+
+    from django.db import connection
+
+    condition, params = ids_condition("p.id", list(permit_ids))
+    if with_determination:
+        sql = (
+            "SELECT p.id, p.case_id, s.determination FROM permits_permit p "
+            f"JOIN screening_screening s ON s.id = p.screening_id WHERE {condition} ORDER BY p.id"
+        )
+    else:
+        sql = f"SELECT p.id, p.case_id, NULL FROM permits_permit p WHERE {condition} ORDER BY p.id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # A JSON column read without the ORM is its text.
+    return [(pk, case_id, json.loads(d) if isinstance(d, str) else d) for pk, case_id, d in rows]
 
 
 def evaluate_permits(*, run: RecheckRun, permit_ids: list[int]) -> tuple[list[Finding], list[dict]]:
@@ -374,32 +401,33 @@ def evaluate_permits(*, run: RecheckRun, permit_ids: list[int]) -> tuple[list[Fi
     from screening.engine.compare import compare_determinations
 
     context = _context(run)
-    # The stored determinations are large JSON documents: read them only when they are the old side.
-    fields = ("pk", "case_id") + (("screening__determination",) if context["old_rules"] is None else ())
-    rows = list(Permit.objects.filter(pk__in=permit_ids).values(*fields))
-    documents = case_documents(r["case_id"] for r in rows)
+    old_rules, new_rules = context["old_rules"], context["new_rules"]
+    rows = _permit_rows(permit_ids, with_determination=old_rules is None)
+    documents = case_documents(case_id for _, case_id, _ in rows)
+    # Facts are frozen values: when both sides are on one day (a publication, a list import) they read the same.
+    one_day = run.baseline_date == run.decisive_date
     findings, failures = [], []
-    for row in rows:
+    for permit_id, case_id, determination in rows:
         try:
-            document = documents[row["case_id"]]
-            if context["old_rules"] is None:
-                # No old version: compare with the determination the permit was issued on.
-                old = row["screening__determination"]
-            else:
-                old_facts = facts_from_document(document, decisive_date=run.baseline_date)
-                old = evaluate(old_facts, context["old_rules"], matcher=context["old_matcher"])
+            document = documents[case_id]
             new_facts = facts_from_document(document, decisive_date=run.decisive_date)
-            new = evaluate(new_facts, context["new_rules"], matcher=context["new_matcher"])
+            if old_rules is None:
+                # No old version: compare with the determination the permit was issued on.
+                old = determination
+            else:
+                old_facts = new_facts if one_day else facts_from_document(document, decisive_date=run.baseline_date)
+                old = evaluate(old_facts, old_rules, matcher=context["old_matcher"])
+            new = evaluate(new_facts, new_rules, matcher=context["new_matcher"])
             change = compare_determinations(old, new)
         except Exception as error:  # noqa: BLE001 — one bad permit must not stop the other 499; it is counted.
-            failures.append({"permit": row["pk"], "error": f"{type(error).__name__}: {error}"[:500]})
+            failures.append({"permit": permit_id, "error": f"{type(error).__name__}: {error}"[:500]})
             continue
         if change is None:
             continue
         findings.append(
             Finding(
                 run_id=run.pk,
-                permit_id=row["pk"],
+                permit_id=permit_id,
                 direction=change["direction"],
                 old_outcome=change["old_outcome"],
                 new_outcome=change["new_outcome"],
