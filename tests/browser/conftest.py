@@ -27,23 +27,15 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    """Playwright's sync API keeps an asyncio loop running in the test's thread while the browser is open, and
-    Django refuses ORM calls from a thread with a running loop. These tests are plain synchronous code that reads
-    the database between browser steps, so that guard has nothing to protect here; it is lifted for each browser
-    test (setup and teardown included) and put back after it, so no other test runs without it."""
-    if not Path(item.fspath).is_relative_to(Path(__file__).parent):
-        # A conftest's hooks see every test of the session here, not only this folder's.
-        yield
-        return
-    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+    """Playwright's sync API keeps an asyncio loop running in the main thread, and Django refuses ORM calls from a
+    thread with a running loop. These tests are plain synchronous code that reads the database between browser
+    steps, so that guard has nothing to protect here. The loop belongs to a session-scoped fixture and runs until
+    the session ends, so every test after the first browser test (pytest-django runs other transactional tests
+    after these) runs beside it: the guard is lifted from the first browser test on, not before, and never for
+    a subprocess that checks production settings (tests/test_security.py removes it)."""
+    if Path(item.fspath).is_relative_to(Path(__file__).parent):
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
 
 
 def pytest_collection_modifyitems(config, items):
