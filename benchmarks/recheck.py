@@ -450,6 +450,10 @@ def run(args: argparse.Namespace) -> list[Figure]:
     broker = _broker_url()
     eager = app.conf.task_always_eager
     app.conf.update(broker_url=broker, result_backend=broker, task_always_eager=False)
+    # Celery opens its producer pool even for an eager task, so whatever ran in-process before this point (a
+    # fresh population publishes a rule set) left a pool on the in-memory broker; the pings and the chunks would
+    # go there and no worker would ever see them. Drop it, as Celery itself does after a fork.
+    app._after_fork()
     if args.recheck_chunk_size:
         settings.RECHECK_CHUNK_SIZE = args.recheck_chunk_size
     app.control.purge()
