@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django_countries.fields import CountryField
 
+from .choices import ChoiceLabels
 from .vocab import (
     CaseStatus,
     DocumentType,
@@ -36,7 +37,7 @@ class CaseKind(models.TextChoices):
     EXTENSION = "extension", "Extension"
 
 
-class Case(models.Model):
+class Case(ChoiceLabels, models.Model):
     reference = models.CharField(max_length=32, unique=True)
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="cases")
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="filed_cases")
@@ -84,7 +85,7 @@ class Case(models.Model):
         return self.status == CaseStatus.DRAFT
 
 
-class Item(models.Model):
+class Item(ChoiceLabels, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=16, choices=ItemKind.choices, default=ItemKind.GOODS)
@@ -127,7 +128,7 @@ class Item(models.Model):
         return self.description[:80]
 
 
-class ItemElement(models.Model):
+class ItemElement(ChoiceLabels, models.Model):
     """A controlled element the item consists of or contains."""
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="elements")
@@ -141,7 +142,7 @@ class ItemElement(models.Model):
         ordering = ["id"]
 
 
-class ItemContent(models.Model):
+class ItemContent(ChoiceLabels, models.Model):
     """A controlled input inside an item made abroad, with its origin and share of the item's value."""
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="content")
@@ -155,7 +156,7 @@ class ItemContent(models.Model):
         ordering = ["id"]
 
 
-class Party(models.Model):
+class Party(ChoiceLabels, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
     position = models.PositiveIntegerField(default=0)
     role = models.CharField(max_length=32, choices=PartyRole.choices)
@@ -187,7 +188,7 @@ def document_upload_to(instance: "Document", filename: str) -> str:
     return f"cases/{instance.case_id}/{instance.sha256[:16]}-{instance.storage_suffix}"
 
 
-class Document(models.Model):
+class Document(ChoiceLabels, models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
     doc_type = models.CharField(max_length=32, choices=DocumentType.choices)
     file = models.FileField(upload_to=document_upload_to, max_length=300)

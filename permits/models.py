@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from cases.choices import ChoiceLabels
+
 
 class PermitStatus(models.TextChoices):
     ISSUED = "issued", _("Issued")
@@ -25,7 +27,7 @@ class PermitNumberCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
 
-class Permit(models.Model):
+class Permit(ChoiceLabels, models.Model):
     number = models.CharField(max_length=32, unique=True)
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="permits")
     # One permit per case: an amendment or extension is a new case with a permit of its own.

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.choices import ChoiceLabels
+
 
 class Trigger(models.TextChoices):
     RULE_SET_PUBLISHED = "rule_set_published", _("Rule set published")
@@ -95,7 +97,7 @@ class RecheckChunk(models.Model):
         return f"{self.run} chunk {self.index}"
 
 
-class Finding(models.Model):
+class Finding(ChoiceLabels, models.Model):
     class Direction(models.TextChoices):
         STRICTER = "stricter", _("Stricter")
         LOOSER = "looser", _("Looser")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django_countries.fields import CountryField
 
+from cases.choices import ChoiceLabels
 from cases.vocab import LicenceType
 from screening.models import Outcome
 
@@ -51,7 +52,7 @@ class RoutingRule(models.Model):
         return self.description or f"Rule {self.pk} → {self.queue}"
 
 
-class CaseAssignment(models.Model):
+class CaseAssignment(ChoiceLabels, models.Model):
     """The queue a case was routed to and the reviewer working on it (none while it waits in the queue)."""
 
     case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="assignment")
@@ -86,7 +87,7 @@ class RefusalReason(models.Model):
         return self.title
 
 
-class Recommendation(models.Model):
+class Recommendation(ChoiceLabels, models.Model):
     """A reviewer's recommendation on a case and, where four eyes are needed, a senior reviewer's countersignature.
 
     The case's status carries the decision; this row says who recommended what, why, and who countersigned."""
