@@ -61,6 +61,26 @@ def reason(code: str) -> RefusalReason:
     return RefusalReason.objects.get(code=code)
 
 
+def recommend_refusal(
+    case: Case,
+    actor,
+    ground: RefusalReason | str = "diversion-risk",
+    *,
+    reasons: str = "x",
+    applicant_text: str = "Risk of diversion.",
+) -> Recommendation:
+    """`actor` recommends refusing `case` on one ground (a refusal reason or its code), with the text the applicant
+    is to be told: a refusal complete in every field, so only the rule under test can stop it."""
+    return case_recommend(
+        case=case,
+        actor=actor,
+        recommendation="refuse",
+        reasons=reasons,
+        refusal_reasons=[reason(ground) if isinstance(ground, str) else ground],
+        applicant_text=applicant_text,
+    )
+
+
 @pytest.mark.parametrize(
     ("outcome", "decision", "four_eyes"),
     [
@@ -103,12 +123,11 @@ def test_reviewer_approves_a_routine_case_alone(in_review, reviewer, officer):
 
 def test_refusal_departing_from_the_outcome_needs_a_senior(in_review, reviewer, senior_reviewer):
     case = in_review(reviewer)
-    row = case_recommend(
-        case=case,
-        actor=reviewer,
-        recommendation="refuse",
+    row = recommend_refusal(
+        case,
+        reviewer,
+        "end-user-not-credible",
         reasons="End user's statement contradicts the contract.",
-        refusal_reasons=[reason("end-user-not-credible")],
         applicant_text="The end-use statement names a different product from the contract.",
     )
     assert row.case.status == CaseStatus.AWAITING_COUNTERSIGNATURE and row.needs_countersignature
@@ -130,12 +149,11 @@ def test_refusal_departing_from_the_outcome_needs_a_senior(in_review, reviewer, 
 
 def test_grave_outcome_always_needs_a_second_senior(in_review, senior_reviewer, second_senior):
     case = in_review(senior_reviewer, **GALLIUM_TO_US)
-    row = case_recommend(
-        case=case,
-        actor=senior_reviewer,
-        recommendation="refuse",
+    row = recommend_refusal(
+        case,
+        senior_reviewer,
+        "international-obligations",
         reasons="Presumption of denial applies.",
-        refusal_reasons=[reason("international-obligations")],
         applicant_text="Gallium exports to this destination are not permitted.",
     )
     assert row.case.status == CaseStatus.AWAITING_COUNTERSIGNATURE
@@ -148,14 +166,7 @@ def test_grave_outcome_always_needs_a_second_senior(in_review, senior_reviewer, 
 
 def test_a_reviewer_without_the_senior_role_cannot_countersign(in_review, reviewer, officer):
     case = in_review(reviewer)
-    row = case_recommend(
-        case=case,
-        actor=reviewer,
-        recommendation="refuse",
-        reasons="x",
-        refusal_reasons=[reason("diversion-risk")],
-        applicant_text="Risk of diversion.",
-    )
+    row = recommend_refusal(case, reviewer)
     for person in (make_user(Role.REVIEWER), officer, make_user(Role.AUDITOR)):
         with pytest.raises(PermissionDenied):
             case_countersign(case=row.case, actor=person, agree=True)
@@ -166,14 +177,7 @@ def test_a_reviewer_without_the_senior_role_cannot_countersign(in_review, review
 
 def test_disagreement_returns_the_case_to_its_reviewer(in_review, reviewer, senior_reviewer):
     case = in_review(reviewer)
-    row = case_recommend(
-        case=case,
-        actor=reviewer,
-        recommendation="refuse",
-        reasons="x",
-        refusal_reasons=[reason("diversion-risk")],
-        applicant_text="Risk of diversion.",
-    )
+    row = recommend_refusal(case, reviewer)
     with pytest.raises(ValidationError) as error:
         case_countersign(case=row.case, actor=senior_reviewer, agree=False)
     assert "note" in error.value.message_dict
@@ -227,9 +231,7 @@ def test_inactive_refusal_reason_is_refused(in_review, reviewer):
     old.active = False
     old.save()
     with pytest.raises(ValidationError):
-        case_recommend(
-            case=case, actor=reviewer, recommendation="refuse", reasons="x", refusal_reasons=[old], applicant_text="t"
-        )
+        recommend_refusal(case, reviewer, old)
 
 
 def test_only_the_reviewer_holding_the_case_may_recommend(in_review, reviewer, officer, senior_reviewer):
@@ -246,7 +248,7 @@ def test_no_recommendation_or_countersignature_outside_their_status(in_review, r
         case_countersign(case=case, actor=senior_reviewer, agree=True)
     decided = case_recommend(case=case, actor=reviewer, recommendation="approve", reasons="x").case
     with pytest.raises(TransitionNotAllowed):
-        case_recommend(case=decided, actor=reviewer, recommendation="refuse", reasons="x")
+        recommend_refusal(decided, reviewer)
 
 
 def test_the_database_refuses_a_self_countersigned_recommendation(in_review, reviewer):
@@ -271,14 +273,7 @@ def test_two_seniors_countersigning_at_once_exactly_one_wins(
     diversion, _ = RefusalReason.objects.get_or_create(
         code="diversion-risk", defaults={"title": "Risk of diversion", "text": "Risk of diversion."}
     )
-    case = case_recommend(
-        case=case,
-        actor=reviewer,
-        recommendation="refuse",
-        reasons="x",
-        refusal_reasons=[diversion],
-        applicant_text="Risk of diversion.",
-    ).case
+    case = recommend_refusal(case, reviewer, diversion).case
     seniors = [make_user(Role.REVIEWER, Role.SENIOR_REVIEWER) for _ in range(2)]
     barrier = threading.Barrier(2)
     results: dict[str, str] = {}
