@@ -29,6 +29,10 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
+    # The interface language the person chose (a code of settings.LANGUAGES), blank for the browser's. Kept on the
+    # user, not only in a cookie, so the choice follows them to another browser from their next sign-in on. No
+    # choices here: adding a language is a settings change, not a migration.
+    language = models.CharField(max_length=16, blank=True, default="")
 
     @cached_property
     def role_set(self) -> frozenset[Role]:

@@ -1,14 +1,16 @@
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 
@@ -102,7 +104,7 @@ def organisation_officer_add(
 
     The officer gets no password from the admin: an e-mail with a link lets them choose their own."""
     if not (admin.has_role(Role.ORG_ADMIN) and admin.organisation_id is not None):
-        raise PermissionDenied("Only an organisation admin adds officers, and only to their own organisation.")
+        raise PermissionDenied(_("Only an organisation admin adds officers, and only to their own organisation."))
     user = user_create(
         username=username,
         password=None,
@@ -131,3 +133,14 @@ def user_send_password_setup(*, user: User, base_url: str) -> None:
     recipient = user.email
     # Only a user who was really created gets the e-mail.
     transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    """Remember the interface language a person chose, so a sign-in in another browser starts in it.
+
+    A preference, not a decision of the case work: no audit event, as for a password change of one's own.
+    """
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language

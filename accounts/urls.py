@@ -6,6 +6,8 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
+    # Switching the interface language (the footer's selector); a POST, as it sets a cookie and a preference.
+    path("language/", views.language_set, name="set_language"),
     # Logging out changes state, so it is a POST (Django 5 refuses GET here).
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

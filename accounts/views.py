@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -6,14 +7,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from cases.vocab import CaseStatus
 
 from .forms import LoginForm, OfficerAddForm
 from .roles import Role
 from .selectors import organisation_members
-from .services import AccountError, organisation_officer_add
+from .services import AccountError, organisation_officer_add, user_set_language
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -25,9 +29,45 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("cases:list") + "?" + urlencode({"status": CaseStatus.SUBMITTED}))
 
 
+def remember_language(response: HttpResponse, language: str) -> None:
+    """The language cookie LocaleMiddleware reads, set as Django's own language switch sets it."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # A language chosen earlier, perhaps in another browser, holds from this sign-in on.
+        language = form.get_user().language
+        if language in dict(settings.LANGUAGES):
+            remember_language(response, language)
+        return response
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language switch in the page footer: Django's set_language (the cookie, the redirect back to `next`),
+    and for a signed-in person their preference too. Anyone may switch, the login page's visitors included."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if not (language in dict(settings.LANGUAGES) and check_for_language(language)):
+        # Django sets any language it has a catalogue for; this site offers only the ones in its settings.
+        response.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
+    elif request.user.is_authenticated:
+        user_set_language(user=request.user, language=language)
+    return response
 
 
 @login_required

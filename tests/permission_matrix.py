@@ -138,6 +138,16 @@ MATRIX: dict[str, list[Check]] = {
         Check("post", none, "200 302 302 302 302 302 302"),
     ],
     "logout": [Check("post", none, "302 302 302 302 302 302 302")],
+    "set_language": [
+        Check("get", none, "405 405 405 405 405 405 405", "sets a cookie and a preference: POST only"),
+        Check(
+            "post",
+            none,
+            "302 302 302 302 302 302 302",
+            "anyone may switch, the login page's visitors too: back to the page it was sent from",
+            data=lambda w: {"language": "zh-hans", "next": "/login/"},
+        ),
+    ],
     "password_reset": [
         Check("get", none, "200 200 200 200 200 200 200"),
         Check("post", none, "200 200 200 200 200 200 200"),
