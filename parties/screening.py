@@ -174,14 +174,19 @@ def loaded_list(version) -> LoadedList:
 
 
 def stored_dispositions() -> Dispositions:
-    """The latest decision per party and entry content, read once for a screening."""
+    """The latest decision per party and entry content, read at most once for a screening: on the first lookup,
+    which comes only when a party matches an entry. Most screenings match nothing and so read nothing."""
     from .models import Disposition
 
-    latest: dict[tuple, str] = {}
-    for d in Disposition.objects.order_by("decided_at", "id").select_related("restricted_list"):
-        latest[(d.party_key, d.party_country, d.restricted_list.key, d.entry_id, d.entry_hash)] = d.decision
+    latest: dict[tuple, str] | None = None
 
     def lookup(party_key: str, country: str, list_key: str, entry_id: str, entry_hash: str) -> str | None:
+        nonlocal latest
+        if latest is None:
+            rows = Disposition.objects.order_by("decided_at", "id").values_list(
+                "party_key", "party_country", "restricted_list__key", "entry_id", "entry_hash", "decision"
+            )
+            latest = {tuple(row[:5]): row[5] for row in rows}
         return latest.get((party_key, country, list_key, entry_id, entry_hash))
 
     return lookup
