@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import DecimalField, F, Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from audit.services import audit_record
@@ -119,7 +120,7 @@ def _clean_header(case: Case) -> None:
 
 def _check_editable(*, case: Case, actor: User) -> None:
     if not user_may_edit_case(user=actor, case=case):
-        raise PermissionDenied("Only officers of the case's organisation may edit it.")
+        raise PermissionDenied(_("Only officers of the case's organisation may edit it."))
     if case.status != CaseStatus.DRAFT:
         raise CaseNotEditable(f"{case.reference} is {case.get_status_display().lower()}: only a draft can be edited.")
 
@@ -200,7 +201,7 @@ def _reload(case: Case) -> Case:
 @transaction.atomic
 def case_create(*, organisation: Organisation, filed_by: User, data: dict[str, Any]) -> Case:
     if not (filed_by.is_officer and filed_by.organisation_id == organisation.pk):
-        raise PermissionDenied("Only the organisation's compliance officers may file its cases.")
+        raise PermissionDenied(_("Only the organisation's compliance officers may file its cases."))
     year = timezone.now().year
     case = Case(
         reference=_next_reference(year), organisation=organisation, filed_by=filed_by, **_pick(data, HEADER_FIELDS)
@@ -300,7 +301,7 @@ def case_add_document(*, case: Case, actor: User, doc_type: str, upload: Uploade
 def case_remove_document(*, case: Case, actor: User, document: Document) -> None:
     _check_editable(case=case, actor=actor)
     if document.case_id != case.pk:
-        raise PermissionDenied("The document belongs to another case.")
+        raise PermissionDenied(_("The document belongs to another case."))
     audit_record(
         actor=actor,
         verb="case.document_removed",
@@ -319,7 +320,7 @@ def case_remove_document(*, case: Case, actor: User, document: Document) -> None
 def case_submit(*, case: Case, actor: User) -> Case:
     """Submit a complete draft. Incomplete cases raise CaseIncomplete with every problem; nothing changes."""
     if not user_may_edit_case(user=actor, case=case):
-        raise PermissionDenied("Only officers of the case's organisation may submit it.")
+        raise PermissionDenied(_("Only officers of the case's organisation may submit it."))
     if case.status != CaseStatus.DRAFT:
         raise TransitionNotAllowed(f"{case.reference} is {case.get_status_display().lower()} and cannot be submitted.")
     # The header was read by the caller and the transition below checks its version, so only the facts are
@@ -350,7 +351,7 @@ def _enqueue_screening(case_id: int, version: int, facts: dict[str, list]) -> No
 @transaction.atomic
 def case_withdraw(*, case: Case, actor: User, reason: str = "") -> Case:
     if not user_may_edit_case(user=actor, case=case):
-        raise PermissionDenied("Only officers of the case's organisation may withdraw it.")
+        raise PermissionDenied(_("Only officers of the case's organisation may withdraw it."))
     return case_transition(case=case, action="withdraw", actor=actor, message=reason)
 
 
@@ -359,7 +360,7 @@ def case_copy(*, case: Case, actor: User) -> Case:
     """A new draft with the same facts: header, items with their composition, parties with their owners.
     Documents are not copied: certificates belong to one transaction."""
     if not user_may_edit_case(user=actor, case=case):
-        raise PermissionDenied("Only officers of the case's organisation may copy it.")
+        raise PermissionDenied(_("Only officers of the case's organisation may copy it."))
     case = _reload(case)
     data: dict[str, Any] = {f: getattr(case, f) for f in HEADER_FIELDS}
     data["items"] = [

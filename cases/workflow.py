@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from audit.services import audit_record
@@ -168,7 +169,9 @@ def case_transition(*, case: Case, action: str, actor: Any, message: str = "", *
         raise TransitionNotAllowed(f"Unknown action '{action}'.") from None
     if not may_take(transition=transition, actor=actor, case=case):
         who = ", ".join(sorted(a.value.replace("_", " ") for a in transition.actors))
-        raise PermissionDenied(f"'{transition.label}' may be taken only by: {who}.")
+        raise PermissionDenied(
+            _("'%(action)s' may be taken only by: %(who)s.") % {"action": transition.label, "who": who}
+        )
     if case.status not in transition.sources:
         raise TransitionNotAllowed(
             f"'{transition.label}' is not allowed while the case is {case.get_status_display().lower()}."

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
@@ -95,9 +96,11 @@ def _assignment_for(case: Case) -> CaseAssignment:
 
 def _check_may_hold(*, user: Any, assignment: CaseAssignment) -> None:
     if not _is_reviewer(user):
-        raise PermissionDenied("Only reviewers may work on cases.")
+        raise PermissionDenied(_("Only reviewers may work on cases."))
     if assignment.queue and assignment.queue.senior_only and not _is_senior(user):
-        raise PermissionDenied(f"Cases in the {assignment.queue} queue are for senior reviewers.")
+        raise PermissionDenied(
+            _("Cases in the %(queue)s queue are for senior reviewers.") % {"queue": assignment.queue}
+        )
 
 
 @transaction.atomic
@@ -127,7 +130,7 @@ def case_release(*, case: Case, actor: User, reason: str = "") -> Case:
     """Put a case back in its queue. The reviewer holding it may, and so may a senior reviewer."""
     assignment = _assignment_for(case)
     if assignment.assigned_to_id != actor.pk and not _is_senior(actor):
-        raise PermissionDenied("Only the reviewer holding the case, or a senior reviewer, may release it.")
+        raise PermissionDenied(_("Only the reviewer holding the case, or a senior reviewer, may release it."))
     released = CaseAssignment.objects.filter(pk=assignment.pk, assigned_to_id=assignment.assigned_to_id).update(
         assigned_to=None, assigned_at=None
     )
@@ -145,7 +148,7 @@ REASSIGNABLE = frozenset(
 def case_reassign(*, case: Case, actor: User, assignee: User, reason: str = "") -> Case:
     """A senior reviewer gives a case to another reviewer. A screened case is claimed for the assignee."""
     if not _is_senior(actor):
-        raise PermissionDenied("Only senior reviewers may reassign cases.")
+        raise PermissionDenied(_("Only senior reviewers may reassign cases."))
     if case.status not in REASSIGNABLE:
         raise TransitionNotAllowed(
             f"{case.reference} is {case.get_status_display().lower()}: there is no review to reassign."
@@ -241,14 +244,14 @@ def case_recommend(
     """The reviewer holding a case records a recommendation. Where four eyes are needed the case goes to
     awaiting_countersignature; otherwise the recommendation is the decision. The row returned holds the case."""
     if not _is_reviewer(actor):
-        raise PermissionDenied("Only reviewers may recommend a decision.")
+        raise PermissionDenied(_("Only reviewers may recommend a decision."))
     if case.status != CaseStatus.IN_REVIEW:
         raise TransitionNotAllowed(
             f"{case.reference} is {case.get_status_display().lower()}: a recommendation needs a case in review."
         )
     assignment = _assignment_for(case)
     if assignment.assigned_to_id != actor.pk:
-        raise PermissionDenied("Only the reviewer holding the case may recommend a decision on it.")
+        raise PermissionDenied(_("Only the reviewer holding the case may recommend a decision on it."))
     refusal_reasons = list(refusal_reasons)
     _clean_recommendation(
         decision=recommendation,
@@ -308,7 +311,7 @@ def case_countersign(*, case: Case, actor: User, agree: bool, note: str = "") ->
     """A senior reviewer other than the one who recommended agrees (the decision takes effect) or disagrees
     (the case goes back to review, with the note saying why)."""
     if not _is_senior(actor):
-        raise PermissionDenied("Only a senior reviewer may countersign.")
+        raise PermissionDenied(_("Only a senior reviewer may countersign."))
     if case.status != CaseStatus.AWAITING_COUNTERSIGNATURE:
         raise TransitionNotAllowed(
             f"{case.reference} is {case.get_status_display().lower()}: there is nothing to countersign."
@@ -317,7 +320,7 @@ def case_countersign(*, case: Case, actor: User, agree: bool, note: str = "") ->
     if row is None:
         raise TransitionNotAllowed(f"{case.reference} has no recommendation awaiting countersignature.")
     if row.reviewer_id == actor.pk:
-        raise PermissionDenied("Four eyes: a recommendation must be countersigned by someone other than its author.")
+        raise PermissionDenied(_("Four eyes: a recommendation must be countersigned by someone other than its author."))
     if not agree and not note.strip():
         raise ValidationError({"note": ["Say why you do not agree, so the reviewer can act on it."]})
     now = timezone.now()
@@ -367,8 +370,8 @@ def case_note_add(*, case: Case, actor: User, text: str, visibility: str) -> Cas
         raise ValidationError({"visibility": [f"Choose one of: {', '.join(CaseNote.Visibility.values)}."]})
     if not may_write_note(user=actor, case=case, visibility=visibility):
         if actor.is_officer and actor.organisation_id == case.organisation_id:
-            raise PermissionDenied("Officers write notes the authority and the applicant both read.")
-        raise PermissionDenied("Only reviewers and the case's own officers may write notes on it.")
+            raise PermissionDenied(_("Officers write notes the authority and the applicant both read."))
+        raise PermissionDenied(_("Only reviewers and the case's own officers may write notes on it."))
     text = text.strip()
     errors: dict[str, list[str]] = {}
     if not text:
@@ -398,7 +401,7 @@ def case_note_add(*, case: Case, actor: User, text: str, visibility: str) -> Cas
 def case_close(*, case: Case, actor: User, reason: str) -> Case:
     """A senior reviewer closes an undecided case (e.g. an information request left unanswered), saying why."""
     if not _is_senior(actor):
-        raise PermissionDenied("Only senior reviewers may close cases.")
+        raise PermissionDenied(_("Only senior reviewers may close cases."))
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the case is closed: the applicant and the record need it."]})
     return case_transition(case=case, action="close", actor=actor, message=reason.strip())
@@ -447,7 +450,7 @@ def _clean_rule(rule: RoutingRule) -> None:
 def routing_rule_save(*, actor: User, data: dict[str, Any], rule: RoutingRule | None = None) -> RoutingRule:
     """Create a routing rule, or change one. Cases already routed stay where they are; new screenings use it."""
     if not may_edit_routing(actor):
-        raise PermissionDenied("Only senior reviewers may change routing rules.")
+        raise PermissionDenied(_("Only senior reviewers may change routing rules."))
     creating = rule is None
     if creating:
         rule = RoutingRule()
@@ -473,7 +476,7 @@ def routing_rule_save(*, actor: User, data: dict[str, Any], rule: RoutingRule | 
 @transaction.atomic
 def routing_rule_set_active(*, actor: User, rule: RoutingRule, active: bool) -> RoutingRule:
     if not may_edit_routing(actor):
-        raise PermissionDenied("Only senior reviewers may change routing rules.")
+        raise PermissionDenied(_("Only senior reviewers may change routing rules."))
     rule = RoutingRule.objects.select_for_update().get(pk=rule.pk)
     if rule.active == active:
         return rule
