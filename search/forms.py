@@ -24,7 +24,7 @@ class PlainSelect(forms.Select):
     """A select that writes its options itself instead of rendering a template for each one: the same HTML as
     Django's Select for flat choices without per-option attributes. The destination filter lists some 250
     countries, and its per-option templates cost 35 ms of CPU on every case list page; written here, 10 ms
-    (see docs/benchmarks.md, Load)."""
+    (see docs/benchmarks.md, Load). Every select of the search form uses it."""
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
@@ -51,18 +51,26 @@ class CaseSearchForm(forms.Form):
         max_length=100,
         help_text=_("Reference, party, item description or control code"),
     )
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *CaseStatus.choices])
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *CaseStatus.choices], widget=PlainSelect
+    )
     destination = forms.ChoiceField(
         label=_("Destination"), required=False, choices=_destination_choices, widget=PlainSelect
     )
     licence_type = forms.ChoiceField(
-        label=_("Licence type"), required=False, choices=[("", _("Any licence type")), *LicenceType.choices]
+        label=_("Licence type"),
+        required=False,
+        choices=[("", _("Any licence type")), *LicenceType.choices],
+        widget=PlainSelect,
     )
     outcome = forms.ChoiceField(
-        label=_("Screening outcome"), required=False, choices=[("", _("Any outcome")), *Outcome.choices]
+        label=_("Screening outcome"),
+        required=False,
+        choices=[("", _("Any outcome")), *Outcome.choices],
+        widget=PlainSelect,
     )
     queue = forms.ModelChoiceField(
-        label=_("Queue"), required=False, queryset=Queue.objects.all(), empty_label=_("Any queue")
+        label=_("Queue"), required=False, queryset=Queue.objects.all(), empty_label=_("Any queue"), widget=PlainSelect
     )
     assignee = forms.ModelChoiceField(
         label=_("Assigned to"),
@@ -71,6 +79,7 @@ class CaseSearchForm(forms.Form):
         .distinct()
         .order_by("username"),
         empty_label=_("Anyone"),
+        widget=PlainSelect,
     )
     submitted_from = forms.DateField(
         label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -79,7 +88,10 @@ class CaseSearchForm(forms.Form):
         label=_("Submitted to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     sort = forms.ChoiceField(
-        label=_("Sort by"), required=False, choices=[(key, sort.label) for key, sort in SORTS.items()]
+        label=_("Sort by"),
+        required=False,
+        choices=[(key, sort.label) for key, sort in SORTS.items()],
+        widget=PlainSelect,
     )
 
     def __init__(self, *args, user: User, **kwargs):
