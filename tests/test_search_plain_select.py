@@ -7,21 +7,30 @@ from django import forms
 from django.test import Client
 from django.test.html import parse_html
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from search.forms import CaseSearchForm, PlainSelect
 
 pytestmark = pytest.mark.django_db
 
-CHOICES = [("", "Any destination"), ("DE", "Germany"), ("XK", 'Quotes " & <tags>'), ("US", "United States")]
+CHOICES = [
+    ("", "Any destination"),
+    ("DE", "Germany"),
+    ("XK", 'Quotes " & <tags>'),
+    ("CI", "Côte d'Ivoire"),
+    ("SF", mark_safe("<b>safe</b> &amp; sound")),
+    ("US", "United States"),
+]
 
 
-@pytest.mark.parametrize("value", [None, "", "DE", "XK", "not-a-choice"])
+@pytest.mark.parametrize("value", [None, "", "DE", "XK", "CI", "SF", "not-a-choice"])
 def test_plain_select_writes_what_djangos_select_writes(value):
     attrs = {"id": "id_destination", "class": "form-select", "required": True}
     django_html = forms.Select(choices=CHOICES).render("destination", value, attrs=attrs)
     plain_html = PlainSelect(choices=CHOICES).render("destination", value, attrs=attrs)
     assert parse_html(plain_html) == parse_html(django_html)
     assert "&lt;tags&gt;" in plain_html and "<tags>" not in plain_html
+    assert "<b>safe</b> &amp; sound" in plain_html, "a safe label is written as it is"
 
 
 def test_the_search_form_uses_it_for_destinations(reviewer):
