@@ -1,6 +1,6 @@
 """The objects the permission matrix requests: one of each kind a URL can name, made through the services the app
-uses, owned by organisation A (whose officer is `officer`), with staff of every role and an officer of another
-organisation B who owns nothing."""
+uses, owned by organisation A (whose officer is `officer` and whose admin is `org_admin`), with staff of every role
+and an officer of another organisation B who owns nothing."""
 
 import io
 from dataclasses import dataclass
@@ -28,7 +28,7 @@ from .factories import make_case, make_organisation, make_user
 from .permit_helpers import approve
 
 # The roles of the matrix, in the order its expectation strings list them.
-ROLES = ("anonymous", "officer", "other_officer", "reviewer", "senior_reviewer", "rule_admin", "auditor")
+ROLES = ("anonymous", "officer", "org_admin", "other_officer", "reviewer", "senior_reviewer", "rule_admin", "auditor")
 
 
 @dataclass
@@ -63,6 +63,8 @@ def build_world(capture) -> World:
     users = {
         "anonymous": None,
         "officer": make_user(Role.OFFICER, organisation=org, username="m_officer"),
+        # The admin role alone (as the demo's admins hold it): it is an officer of the organisation by that role.
+        "org_admin": make_user(Role.ORG_ADMIN, organisation=org, username="m_org_admin"),
         "other_officer": make_user(Role.OFFICER, organisation=other_org, username="m_other_officer"),
         "reviewer": make_user(Role.REVIEWER, username="m_reviewer"),
         "senior_reviewer": make_user(Role.REVIEWER, Role.SENIOR_REVIEWER, username="m_senior"),
