@@ -1,12 +1,15 @@
-"""A database that cannot be reached answers 503, not a stack trace or a bare 500.
+"""The project's own middleware: a database that cannot be reached answers 503, and a body too large to take
+answers 413 before it is read.
 
-When PostgreSQL restarts, fails over or drops the app's connections, a request's query raises OperationalError (or
-InterfaceError on a connection that is already closed). That is the service being briefly unavailable, not a bug:
-the browser gets templates/503.html and the API the usual error shape, both with Retry-After, and the broken
-connection is closed here so the next request opens a fresh one instead of failing on the dead one."""
+A database that cannot be reached answers 503, not a stack trace or a bare 500. When PostgreSQL restarts, fails
+over or drops the app's connections, a request's query raises OperationalError (or InterfaceError on a connection
+that is already closed). That is the service being briefly unavailable, not a bug: the browser gets
+templates/503.html and the API the usual error shape, both with Retry-After, and the broken connection is closed
+here so the next request opens a fresh one instead of failing on the dead one."""
 
 import logging
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
@@ -50,3 +53,66 @@ class DatabaseUnavailableMiddleware:
         logger.error("Database unreachable on %s %s: %s", request.method, request.path, exception)
         _close_broken_connections()
         return database_unavailable(request)
+
+
+def _refused(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    # Standalone like 503.html: the session and user middleware have not run yet, and need not.
+    html = loader.render_to_string("request_refused.html", {"title": title, "message": message})
+    return HttpResponse(html, status=status)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request whose body is larger than MAX_REQUEST_BYTES before anything reads it.
+
+    Django streams a multipart body to temporary files (anything over FILE_UPLOAD_MAX_MEMORY_SIZE goes to disk)
+    while it parses request.POST/FILES, and only then do the upload checks see the file's size; a 2 GB upload
+    would be written out in full before being refused. The declared Content-Length is known before the first byte
+    of the body is read, so the refusal costs nothing. Django reads no more than Content-Length declares, so a
+    body that lies about its length is cut there, not read on.
+
+    A body sent in chunks (Transfer-Encoding without Content-Length, which gunicorn passes through) has no length
+    to check, and Django under WSGI reads such a body as empty: the view would see a form with nothing in it. It
+    is answered 411 instead, with a message, so the sender learns to send a length."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.MAX_REQUEST_BYTES
+        declared = request.META.get("CONTENT_LENGTH")
+        try:
+            length = int(declared) if declared else None
+        except ValueError:
+            length = None  # what Django itself makes of it: no body
+        if length is not None and length > limit:
+            logger.warning(
+                "Refused %s %s: body of %d bytes over the %d limit", request.method, request.path, length, limit
+            )
+            return _refused(
+                request,
+                413,
+                _("Request too large"),
+                _(
+                    "The request is %(size)s MB, more than the %(limit)s MB this service accepts at once. "
+                    "Each document may be at most %(document)s MB; send fewer or smaller files."
+                )
+                % {
+                    "size": _megabytes(length),
+                    "limit": _megabytes(limit),
+                    "document": _megabytes(settings.DOCUMENT_MAX_BYTES),
+                },
+            )
+        if length is None and request.META.get("HTTP_TRANSFER_ENCODING"):
+            return _refused(
+                request,
+                411,
+                _("Length required"),
+                _("Send the request with a Content-Length header: a body sent in chunks without one is not accepted."),
+            )
+        return self.get_response(request)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f}".removesuffix(".0")

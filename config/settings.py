@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "config.middleware.DatabaseUnavailableMiddleware",
     # The Content-Security-Policy header on every response (policy below).
     "csp.middleware.CSPMiddleware",
+    # A body over MAX_REQUEST_BYTES answers 413 before anything reads it; after the security and CSP middleware,
+    # so that answer carries their headers too.
+    "config.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -193,6 +196,10 @@ STORAGES = {
 
 # Uploads: a document may be this large; the form and the API refuse anything bigger.
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+# The largest request body taken at all, refused with 413 before it is read (config.middleware). An answer to a
+# request for information may carry ten documents (rfis.services.MAX_ATTACHMENTS), so the default lets ten
+# documents of the largest size through, plus a megabyte for the form's fields and the multipart framing.
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(10 * DOCUMENT_MAX_BYTES + 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
