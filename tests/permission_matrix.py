@@ -170,7 +170,9 @@ MATRIX: dict[str, list[Check]] = {
             fields(username="m_added_officer", email="added@example.org", first_name="Ada", last_name="Added"),
         ),
     ],
-    "cases:list": [Check("get", none, "302 200 200 200 200 200 200 200", "each sees the cases they may; the list filters")],
+    "cases:list": [
+        Check("get", none, "302 200 200 200 200 200 200 200", "each sees the cases they may; the list filters")
+    ],
     "cases:new": [
         Check("get", none, "302 200 200 200 403 403 403 403", "officers file cases, staff do not"),
         Check("post", none, "302 200 200 200 403 403 403 403"),
@@ -209,7 +211,9 @@ MATRIX: dict[str, list[Check]] = {
     ],
     "cases:copy": [Check("post", case("screened"), "302 302 302 404 403 403 404 403")],
     "parties:potential-match": [
-        Check("get", match, "302 403 403 404 200 200 404 200", "reviewers' work: the case's officers 403, outsiders 404"),
+        Check(
+            "get", match, "302 403 403 404 200 200 404 200", "reviewers' work: the case's officers 403, outsiders 404"
+        ),
         Check("post", match, "302 403 403 404 200 200 404 403"),
     ],
     "rfis:new": [
@@ -224,7 +228,10 @@ MATRIX: dict[str, list[Check]] = {
     ],
     "rfis:detail": [
         Check(
-            "get", rfi, "302 200 200 404 200 200 404 404", "the case's officers and reviewers; auditors 404 like outsiders"
+            "get",
+            rfi,
+            "302 200 200 404 200 200 404 404",
+            "the case's officers and reviewers; auditors 404 like outsiders",
         ),
         Check("post", rfi, "302 200 200 404 302 302 404 404"),
     ],
@@ -275,7 +282,9 @@ MATRIX: dict[str, list[Check]] = {
         )
     ],
     "review:reassign": [
-        Check("post", case("in_review"), "302 403 403 404 403 302 404 403", "senior reviewers only", reassign_to_reviewer)
+        Check(
+            "post", case("in_review"), "302 403 403 404 403 302 404 403", "senior reviewers only", reassign_to_reviewer
+        )
     ],
     "review:recommend": [
         Check(
@@ -338,7 +347,9 @@ MATRIX: dict[str, list[Check]] = {
     "search:export": [Check("get", none, "302 200 200 200 200 200 200 200")],
     "reports:dashboard": [Check("get", none, "302 403 403 403 403 200 403 200", "senior reviewers and auditors")],
     "reports:csv": [Check("get", fields(table="weekly"), "302 403 403 403 403 200 403 200", "as the dashboard")],
-    "dashboard:officer": [Check("get", none, "302 200 200 200 302 302 302 302", "staff are sent to their own start page")],
+    "dashboard:officer": [
+        Check("get", none, "302 200 200 200 302 302 302 302", "staff are sent to their own start page")
+    ],
     "api-auth-token": [Check("post", none, "400 400 400 400 400 400 400 400", "open to all (400: no credentials)")],
     "api-case-list": [
         Check("get", none, "401 200 200 200 200 200 200 200"),
@@ -360,10 +371,17 @@ MATRIX: dict[str, list[Check]] = {
     "api-case-copy": [Check("post", case("screened"), "401 201 201 404 403 403 404 403")],
     "api-case-casedoc": [Check("get", case("screened"), "401 200 200 404 200 200 404 200")],
     "api-screenings": [
-        Check("post", none, "401 400 400 400 400 400 400 400", "any signed-in user may screen a case document (400: empty)")
+        Check(
+            "post",
+            none,
+            "401 400 400 400 400 400 400 400",
+            "any signed-in user may screen a case document (400: empty)",
+        )
     ],
     "api-case-claim": [Check("post", case("screened"), "401 403 403 404 200 200 404 403")],
-    "api-case-release": [Check("post", case("in_review"), "401 403 403 404 200 200 404 403", data=fields(reason="Leave."))],
+    "api-case-release": [
+        Check("post", case("in_review"), "401 403 403 404 200 200 404 403", data=fields(reason="Leave."))
+    ],
     "api-case-recommend": [
         Check(
             "post",
