@@ -7,11 +7,12 @@ anonymous are sent to the login page by `login_required`."""
 
 import csv
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import charts, selectors, tables
@@ -135,11 +136,14 @@ def table_csv(request: HttpRequest, table: str) -> HttpResponse:
         messages = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()]
         return HttpResponseBadRequest("\n".join(messages), content_type="text/plain; charset=utf-8")
     start, end = form.period()
-    result = build(start, end, today)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table}-{start.isoformat()}-{end.isoformat()}.csv"'
     writer = csv.writer(response)
-    writer.writerow([_cell(column) for column in result.columns])
-    for row in result.rows:
-        writer.writerow([_cell(value) for value in row])
+    # The same file whoever downloads it: column names and labels are a CSV's schema, read by scripts and
+    # spreadsheets, so they stay in the site's default language while the page follows the reader's.
+    with translation.override(settings.LANGUAGE_CODE):
+        result = build(start, end, today)
+        writer.writerow([_cell(column) for column in result.columns])
+        for row in result.rows:
+            writer.writerow([_cell(value) for value in row])
     return response

@@ -3,6 +3,8 @@
 import csv
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cases.models import Case
@@ -33,6 +35,13 @@ def _assignment(case: Case):
 
 
 def case_csv_rows(cases: Iterable[Case], *, staff: bool) -> Iterator[str]:
+    # A CSV is read by scripts and spreadsheets across the office: its column names and labels are its schema, so
+    # they are the site's default language whoever downloads it (the pages follow the reader's language).
+    with translation.override(settings.LANGUAGE_CODE):
+        yield from _case_csv_rows(cases, staff=staff)
+
+
+def _case_csv_rows(cases: Iterable[Case], *, staff: bool) -> Iterator[str]:
     writer = csv.writer(_Echo())
     header = [
         _("Reference"),

@@ -1,9 +1,13 @@
 """The interface in the reader's language: money and dates in their locale's form."""
 
+import gettext
+import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template import Context, Template
@@ -14,7 +18,7 @@ from django.utils import translation
 from accounts.services import user_set_language
 from cases.templatetags.licensa import money_text
 
-from .factories import PASSWORD
+from .factories import PASSWORD, make_case
 
 
 def render(source: str, language: str, **context) -> str:
@@ -107,3 +111,118 @@ def test_the_footer_offers_each_language_in_its_own_name(db):
     assert f'action="{reverse("set_language")}"' in page
     assert '<option value="en" lang="en" selected>English</option>' in page
     assert '<option value="zh-hans" lang="zh-hans">简体中文</option>' in page
+
+
+# --- the Chinese catalogue ---------------------------------------------------------------------------------------
+
+CATALOGUE = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+def po_catalogue() -> dict:
+    """The translations of the .po, keyed as Python's gettext keys a compiled catalogue (plural forms by index)."""
+    with open(CATALOGUE / "django.po", "rb") as f:
+        po = read_po(f)
+    assert po.locale and str(po.locale) == "zh_Hans" and po.num_plurals == 1
+    found = {}
+    for message in po:
+        if not message.id or message.fuzzy or not any(message.string):
+            continue
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        if message.context:
+            key = f"{message.context}\x04{key}"
+        if isinstance(message.id, str):
+            found[key] = message.string
+        else:
+            found.update({(key, n): text for n, text in enumerate(message.string)})
+    return found
+
+
+def test_the_committed_mo_is_the_po_compiled():
+    # `make run` needs no gettext, so the .mo is committed beside the .po; a .po edited without compiling it again
+    # (msgfmt -o django.mo django.po) would otherwise go out silently in English or in yesterday's wording.
+    with open(CATALOGUE / "django.mo", "rb") as f:
+        compiled = gettext.GNUTranslations(f)
+    mo = {key: text for key, text in compiled._catalog.items() if key != ""}
+    po = po_catalogue()
+    assert sorted(set(po) - set(mo), key=str) == [], "translated in the .po but not in the .mo: compile it again"
+    assert sorted(set(mo) - set(po), key=str) == [], "in the .mo but no longer in the .po: compile it again"
+    assert [key for key in po if po[key] != mo[key]] == [], "the .mo says otherwise than the .po: compile it again"
+    assert compiled.info()["plural-forms"] == "nplurals=1; plural=0;"
+
+
+def test_every_translation_keeps_the_placeholders_of_its_english():
+    with open(CATALOGUE / "django.po", "rb") as f:
+        po = read_po(f)
+    wrong = []
+    for message in po:
+        if not message.id or not any(message.string):
+            continue
+        english = message.id if isinstance(message.id, str) else message.id[-1]
+        for text in [message.string] if isinstance(message.string, str) else message.string:
+            if sorted(PLACEHOLDER.findall(english)) != sorted(PLACEHOLDER.findall(text)):
+                wrong.append((english, text))
+    assert wrong == []
+
+
+def test_the_login_page_is_in_chinese_for_a_browser_that_asks_for_it(db):
+    page = Client().get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-Hans,zh;q=0.9,en;q=0.5").content.decode()
+    assert '<html lang="zh-hans">' in page
+    assert "<title>登录 · Licensa</title>" in page and "忘记密码？" in page and "切换语言" in page
+    assert "Forgotten your password?" not in page
+    # And in English for one that does not.
+    page = Client().get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
+    assert "Forgotten your password?" in page and "忘记密码" not in page
+
+
+def test_the_officers_dashboard_after_switching_to_chinese(officer):
+    make_case(officer, with_certificate=False)
+    client = Client()
+    client.force_login(officer)
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    page = client.get(reverse("dashboard:officer")).content.decode()
+    for chinese in ("工作台", "新建案件", "我方案件（按状态）", "等待您处理", "草稿", "有效的许可证", "退出登录"):
+        assert chinese in page, chinese
+    for english in ("Our cases by status", "Waiting for you", "Permits in force", "Sign out"):
+        assert english not in page, english
+
+
+def test_a_case_page_in_chinese_shows_the_value_with_its_currency_the_chinese_way(officer):
+    case = make_case(officer, with_certificate=False)
+    client = Client()
+    client.force_login(officer)
+    page = client.get(
+        reverse("cases:detail", kwargs={"reference": case.reference}), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "US$42,000.00" in page and "物项行" in page and "最终用户" in page
+    assert "$42,000.00" in client.get(reverse("cases:detail", kwargs={"reference": case.reference})).content.decode()
+
+
+# --- CSV stays the same file whoever downloads it ----------------------------------------------------------------
+
+
+def test_the_case_export_is_the_same_file_in_any_language(officer):
+    make_case(officer, with_certificate=False)
+    client = Client()
+    client.force_login(officer)
+
+    def export(language: str) -> bytes:
+        response = client.get(reverse("search:export"), HTTP_ACCEPT_LANGUAGE=language)
+        return b"".join(response.streaming_content)
+
+    english = export("en")
+    assert english.startswith(b"Reference,Status,Organisation,Destination,Licence type,")
+    assert b",Draft," in english and b"Single licence" in english
+    assert export("zh-hans") == english
+    # The page the export came from is in Chinese all the same.
+    assert "导出 CSV" in client.get(reverse("cases:list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+
+def test_a_report_csv_is_the_same_file_in_any_language(senior_reviewer):
+    client = Client()
+    client.force_login(senior_reviewer)
+    url = reverse("reports:csv", kwargs={"table": "information-requests"})
+    period = {"start": "2025-06-01", "end": "2025-06-30"}
+    english = client.get(url, period, HTTP_ACCEPT_LANGUAGE="en").content
+    assert english.startswith(b"Week of decision,Decided,With a request for information,Rate (%)")
+    assert client.get(url, period, HTTP_ACCEPT_LANGUAGE="zh-hans").content == english
