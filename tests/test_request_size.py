@@ -80,34 +80,38 @@ def declared(client, path: str, length: int, body: UnreadBody):
     )
 
 
-def test_a_page_upload_declaring_two_gigabytes_is_refused_before_its_body_is_read(officer, settings):
+def refusal(response) -> str:
+    """The message of a refusal: the JSON body's detail on the API, the page's text elsewhere."""
+    if response["Content-Type"] == "application/json":
+        return response.json()["detail"]
+    assert response["Content-Type"].startswith("text/html")
+    return response.text
+
+
+# The two doors an officer uploads through: the case's upload page and the API's documents endpoint.
+DOORS = [pytest.param(page_client, upload_page, id="page"), pytest.param(api_client, upload_api, id="api")]
+
+
+@pytest.mark.parametrize(("client_for", "path_for"), DOORS)
+def test_an_upload_declaring_two_gigabytes_is_refused_before_its_body_is_read(officer, settings, client_for, path_for):
     case = make_case(officer, with_certificate=False)
     before = state(case)
     body = UnreadBody()
-    response = declared(page_client(officer), upload_page(case), 2 * GIGABYTE, body)
+    response = declared(client_for(officer), path_for(case), 2 * GIGABYTE, body)
     assert response.status_code == 413
-    assert response["Content-Type"].startswith("text/html")
-    assert "Request too large" in response.text
-    assert "The request is 2,048 MB, more than the 101 MB this service accepts at once." in response.text
-    assert "Each document may be at most 10 MB" in response.text
+    assert (
+        "The request is 2,048 MB, more than the 101 MB this service accepts at once. "
+        "Each document may be at most 10 MB; send fewer or smaller files."
+    ) in refusal(response)
     assert body.reads == 0, "the body was read before the refusal"
     assert state(case) == before
     assert not stored_files(settings)
 
 
-def test_an_api_upload_declaring_two_gigabytes_is_refused_in_json(officer, settings):
-    case = make_case(officer, with_certificate=False)
-    before = state(case)
-    body = UnreadBody()
-    response = declared(api_client(officer), upload_api(case), 2 * GIGABYTE, body)
-    assert response.status_code == 413
-    assert response.json() == {
-        "detail": "The request is 2,048 MB, more than the 101 MB this service accepts at once. "
-        "Each document may be at most 10 MB; send fewer or smaller files."
-    }
-    assert body.reads == 0
-    assert state(case) == before
-    assert not stored_files(settings)
+def test_the_refusal_page_stands_alone_with_a_title(officer):
+    response = declared(page_client(officer), upload_page(make_case(officer)), 2 * GIGABYTE, UnreadBody())
+    assert "<title>Request too large · Licensa</title>" in response.text
+    assert response.context is None or "user" not in response.context  # rendered without the request
 
 
 def test_a_real_body_over_the_cap_is_refused_and_one_under_it_is_taken(officer, settings):
@@ -154,7 +158,7 @@ def test_the_default_cap_takes_an_answer_with_its_most_documents_of_the_largest_
     assert settings.MAX_REQUEST_BYTES > MAX_ATTACHMENTS * settings.DOCUMENT_MAX_BYTES
 
 
-@pytest.mark.parametrize(("client_for", "path_for"), [(page_client, upload_page), (api_client, upload_api)])
+@pytest.mark.parametrize(("client_for", "path_for"), DOORS)
 def test_a_chunked_body_without_a_length_is_refused_with_411(officer, settings, client_for, path_for):
     """Django under WSGI reads a body without Content-Length as empty; the sender is told to send a length."""
     case = make_case(officer, with_certificate=False)
@@ -168,7 +172,7 @@ def test_a_chunked_body_without_a_length_is_refused_with_411(officer, settings, 
         **{"wsgi.input": body},
     )
     assert response.status_code == 411
-    assert "Content-Length" in (response.json()["detail"] if path_for is upload_api else response.text)
+    assert "Send the request with a Content-Length header" in refusal(response)
     assert body.reads == 0
     assert state(case) == before
 
