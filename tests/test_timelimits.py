@@ -197,3 +197,11 @@ def test_starting_the_clock_costs_a_submission_four_statements(published, office
     # The calendar with its days, the rule set in force, its licence type, the insert.
     assert len(clock_sql) == 4, clock_sql
     assert CaseClock.objects.get(case=case).limit_working_days == 45
+
+
+def test_a_published_versions_limits_are_read_once(published, officer, django_assert_num_queries):
+    case = make_case(officer)
+    assert review_limit_for(case, on=date(2025, 6, 2)) == 45
+    # A published version never changes: the next submission reads only which version is in force.
+    with django_assert_num_queries(1):
+        assert review_limit_for(case, on=date(2025, 6, 2)) == 45

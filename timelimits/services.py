@@ -48,21 +48,45 @@ def calendar_dates(calendar: HolidayCalendar | None) -> dict[str, frozenset[date
 def review_limit_for(case: Case, *, on: date) -> int:
     """The licence type's review limit in the rule set in force on `on`, preferring the type of the applicant's
     jurisdiction (as permits do); TIMELIMITS_DEFAULT_WORKING_DAYS when no rule set or type names one."""
-    from screening.models import LicenceType
     from screening.selectors import NoRuleSet, rule_set_in_force
 
     try:
         version = rule_set_in_force(today=on)
     except NoRuleSet:
         return default_limit()
-    days = list(
-        LicenceType.objects.filter(version=version, code=case.licence_type, review_working_days__isnull=False)
-        .order_by("id")
-        .values_list("jurisdiction", "review_working_days")
-    )
+    days = _review_limits(version).get(case.licence_type, ())
     country = case.organisation.country if case.organisation_id else ""
     chosen = next((d for j, d in days if j == str(country)), None) or next((d for _j, d in days), None)
     return chosen or default_limit()
+
+
+_LIMITS: dict[tuple, dict[str, tuple[tuple[str, int], ...]]] = {}
+
+
+def _review_limits(version) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Licence type code → (jurisdiction, review working days) of a rule-set version, read once per process for a
+    published version: it never changes after publication (a draft is read every time). Every submission starts
+    a clock, so this takes a query out of each."""
+    from screening.models import LicenceType, RuleSetVersion
+
+    # created_at as well as the id: a test database that rolls back can hand a freed id to another version.
+    key = (version.pk, version.created_at)
+    published = version.status == RuleSetVersion.Status.PUBLISHED
+    if published and key in _LIMITS:
+        return _LIMITS[key]
+    limits: dict[str, list[tuple[str, int]]] = {}
+    for code, jurisdiction, days in (
+        LicenceType.objects.filter(version=version, review_working_days__isnull=False)
+        .order_by("id")
+        .values_list("code", "jurisdiction", "review_working_days")
+    ):
+        limits.setdefault(code, []).append((jurisdiction, days))
+    frozen = {code: tuple(rows) for code, rows in limits.items()}
+    if published:
+        if len(_LIMITS) > 32:
+            _LIMITS.clear()
+        _LIMITS[key] = frozen
+    return frozen
 
 
 def _set_due(clock: CaseClock, dates: dict[str, frozenset[date]]) -> None:
