@@ -1,10 +1,16 @@
-"""Builders for re-check tests: rule packs derived from the shipped seed, and permits in force on real, screened
-cases."""
+"""Builders for re-check tests: rule packs derived from the shipped seed, permits in force on real, screened cases,
+and Celery workers started as separate processes against the test database."""
 
 import copy
 import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
+
+from django.db import connection
 
 from cases.services import case_submit
 from permits.models import Permit
@@ -13,7 +19,8 @@ from screening.services import rule_set_import, rule_set_publish
 
 from .factories import make_case
 
-SEED = Path(__file__).resolve().parent.parent / "screening" / "seed" / "rulepack.json"
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "screening" / "seed" / "rulepack.json"
 _numbers = iter(range(1, 10**6))
 
 
@@ -81,3 +88,39 @@ def permit_on(officer, reviewer, capture, **case_overrides) -> Permit:
         case_submit(case=case, actor=officer)
     case.refresh_from_db()
     return permit_for(case, reviewer)
+
+
+def worker_env(*, redis_url: str | None = None) -> dict:
+    """This process's environment, pointed at the test database (which the worker must see committed) and, if
+    given, at another broker than REDIS_URL."""
+    db = connection.settings_dict
+    url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.test_settings", "PYTHONPATH": str(ROOT)}
+    if redis_url is not None:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def start_worker(name: str, *, redis_url: str | None = None, log=None) -> subprocess.Popen:
+    """One Celery worker taking one task at a time, in a process group of its own so it can be killed whole;
+    its output goes to `log` if given, else nowhere."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING",
+         "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=worker_env(redis_url=redis_url), stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+
+
+def stop_worker(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    """Stops the worker with `sig` (SIGTERM: a warm shutdown; SIGKILL: the machine dies), killing it if it has not
+    gone within 20 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)

@@ -8,7 +8,6 @@ restarted for real: a private redis-server started by the test on a free port, w
 use as their broker. Skipped only where the services are not configured (SQLite; no REDIS_URL for the worker
 tests); .ci/run configures both."""
 
-import os
 import shutil
 import signal
 import socket
@@ -28,6 +27,7 @@ from rest_framework.authtoken.models import Token
 from cases.models import Case
 
 from .factories import make_case
+from .recheck_helpers import start_worker, stop_worker
 
 pytestmark = [
     pytest.mark.postgres,
@@ -129,8 +129,6 @@ def test_connections_cut_by_a_restart_answer_503_once_then_the_app_reconnects(of
 
 
 # --- A re-check run on a real worker while Redis restarts, the worker dies or its database connection is cut ------
-
-ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 
 
 class PrivateRedis:
@@ -236,32 +234,6 @@ def durable_redis(tmp_path):
         server.stop()
 
 
-def _worker(name: str, redis_url: str, log=None) -> subprocess.Popen:
-    db = connection.settings_dict
-    url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.test_settings",
-           "PYTHONPATH": str(ROOT)}  # fmt: skip
-    return subprocess.Popen(
-        [__import__("sys").executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "--loglevel", "WARNING", "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle",
-         "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-
-
-def _stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
 def _population(officer, reviewer, app):
     """Eight permits whose outcome the new rule set changes (one finding each) and two it cannot touch (the
     incremental selection leaves them out), built in-process; then the new version is published and its run
@@ -359,7 +331,7 @@ def test_redis_restarts_while_a_worker_is_in_the_middle_of_a_run(redis_server, s
     worker = None
     try:
         with _permit_locked(changed[4]):
-            worker = _worker("first", redis_server.url)
+            worker = start_worker("first", redis_url=redis_server.url)
             _wait(_blocked_backend, 90, "the worker to reach the locked permit's chunk")
             run.refresh_from_db()
             assert run.status == "running" and run.done < run.total
@@ -373,7 +345,7 @@ def test_redis_restarts_while_a_worker_is_in_the_middle_of_a_run(redis_server, s
         _wait(lambda: _run_done(run), 120, "the run to complete")
     finally:
         if worker is not None:
-            _stop(worker)
+            stop_worker(worker)
     _assert_complete_without_loss_or_doubles(run, changed, same)
 
 
@@ -391,14 +363,14 @@ def test_a_chunk_whose_database_connection_is_cut_is_retried(durable_redis, sett
     worker = None
     try:
         with _permit_locked(changed[4]):
-            worker = _worker("first", durable_redis.url)
+            worker = start_worker("first", redis_url=durable_redis.url)
             pid = _wait(_blocked_backend, 90, "the worker to reach the locked permit's chunk")
             with _admin_connection() as admin:
                 assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
         _wait(lambda: _run_done(run), 120, "the run to complete")
     finally:
         if worker is not None:
-            _stop(worker)
+            stop_worker(worker)
     _assert_complete_without_loss_or_doubles(run, changed, same)
     from rechecks.models import RecheckChunk
 
@@ -440,9 +412,9 @@ def test_a_worker_killed_inside_a_chunk_leaves_nothing_half_written_and_the_resu
     first = second = None
     try:
         with _run_locked(run):
-            first = _worker("first", durable_redis.url)
+            first = start_worker("first", redis_url=durable_redis.url)
             pid = _wait(_blocked_backend, 90, "the worker to reach the run's counters inside a chunk")
-            _stop(first, signal.SIGKILL)
+            stop_worker(first, signal.SIGKILL)
         # Its backend notices the dead client once the lock lets its statement finish, and rolls back.
         _wait(lambda: not _backend_alive(pid), 30, "PostgreSQL to end the dead worker's transaction")
         run.refresh_from_db()
@@ -450,10 +422,10 @@ def test_a_worker_killed_inside_a_chunk_leaves_nothing_half_written_and_the_resu
         assert set(RecheckChunk.objects.filter(run=run).values_list("status", flat=True)) == {"pending"}
         assert not Finding.objects.filter(run=run).exists()
         assert recheck_run_resume(run=run)
-        second = _worker("second", durable_redis.url)
+        second = start_worker("second", redis_url=durable_redis.url)
         _wait(lambda: _run_done(run), 120, "the run to complete")
     finally:
         for proc in (first, second):
             if proc is not None:
-                _stop(proc, signal.SIGKILL)
+                stop_worker(proc, signal.SIGKILL)
     _assert_complete_without_loss_or_doubles(run, changed, same)

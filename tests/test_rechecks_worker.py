@@ -6,11 +6,8 @@ Skipped only where the services are not configured (no REDIS_URL, or SQLite); .c
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import date
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -19,12 +16,10 @@ from config.celery import app
 from rechecks.models import Finding, RecheckChunk, RecheckRun
 from rechecks.services import recheck_run_resume
 
-from .recheck_helpers import pack_variant, permit_on, publish
+from .recheck_helpers import pack_variant, permit_on, publish, start_worker, stop_worker
 from .test_rechecks import HO_OXIDE
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class _Capture:
@@ -34,38 +29,6 @@ class _Capture:
         from contextlib import nullcontext
 
         return nullcontext()
-
-
-def _worker_env() -> dict:
-    db = connection.settings_dict
-    url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "PYTHONPATH": str(ROOT),
-    }
-
-
-def _start_worker(name: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING",
-         "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=_worker_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-
-
-def _stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 def _wait(predicate, seconds: float, what: str):
@@ -106,12 +69,12 @@ def test_a_killed_worker_leaves_a_run_that_resumes_to_the_same_findings(broker, 
     new = publish(pack_variant("ann-57-now", drop_suspensions=["CN-70-57"]), effective_from=date(2026, 1, 1))
     run = RecheckRun.objects.get(new_version=new)  # its start task waits in Redis for a worker
 
-    first = _start_worker("first")
+    first = start_worker("first")
     try:
         _wait(lambda: RecheckRun.objects.filter(pk=run.pk, done__gte=3).exists(), 90, "three permits checked")
-        _stop(first, signal.SIGKILL)  # the machine dies: no warm shutdown, its task is never acknowledged
+        stop_worker(first, signal.SIGKILL)  # the machine dies: no warm shutdown, its task is never acknowledged
     finally:
-        _stop(first, signal.SIGKILL)
+        stop_worker(first, signal.SIGKILL)
     run.refresh_from_db()
     assert run.status == "running" and 3 <= run.done < run.total == len(holmium), (run.done, run.total)
 
@@ -120,11 +83,11 @@ def test_a_killed_worker_leaves_a_run_that_resumes_to_the_same_findings(broker, 
     assert queued == list(
         RecheckChunk.objects.filter(run=run, status="pending").order_by("index").values_list("index", flat=True)
     )
-    second = _start_worker("second")
+    second = start_worker("second")
     try:
         _wait(lambda: RecheckRun.objects.filter(pk=run.pk, status="done").exists(), 120, "the run to complete")
     finally:
-        _stop(second)
+        stop_worker(second)
 
     run.refresh_from_db()
     findings = list(Finding.objects.filter(run=run).values_list("permit_id", flat=True))
