@@ -205,3 +205,23 @@ def test_a_published_versions_limits_are_read_once(published, officer, django_as
     # A published version never changes: the next submission reads only which version is in force.
     with django_assert_num_queries(1):
         assert review_limit_for(case, on=date(2025, 6, 2)) == 45
+
+
+def test_the_2026_calendar_is_the_state_councils_notice():
+    # 国务院办公厅关于2026年部分节假日安排的通知, 4 November 2025: every day off and every make-up working day.
+    def days(first, last):
+        return {first + timedelta(n) for n in range((last - first).days + 1)}
+
+    off = (
+        days(date(2026, 1, 1), date(2026, 1, 3))
+        | days(date(2026, 2, 15), date(2026, 2, 23))
+        | days(date(2026, 4, 4), date(2026, 4, 6))
+        | days(date(2026, 5, 1), date(2026, 5, 5))
+        | days(date(2026, 6, 19), date(2026, 6, 21))
+        | days(date(2026, 9, 25), date(2026, 9, 27))
+        | days(date(2026, 10, 1), date(2026, 10, 7))
+    )
+    worked = {date(2026, m, d) for m, d in [(1, 4), (2, 14), (2, 28), (5, 9), (9, 20), (10, 10)]}
+    dates = calendar_dates(cn())
+    assert {d for d in dates["holidays"] if d.year == 2026} == off
+    assert {d for d in dates["extra_working_days"] if d.year == 2026} == worked
