@@ -198,7 +198,7 @@ def test_detail_shows_facts_documents_check_and_trail(officer):
     response = client_for(officer).get(url("detail", case))
     assert response.status_code == 200 and "cases/case_detail.html" in templates(response)
     page = response.text
-    assert f"<title>{case.reference} (Draft) · Licensa</title>" in page
+    assert f"<title>Case {case.reference} (Draft) · Licensa</title>" in page
     assert "Sintered NdFeB magnets" in page and "Dysprosium (Dy)" in page and "2.5 %" in page
     assert "Samarium (Sm)" in page and "0.5 %" in page
     assert "Stuttgart Antriebstechnik GmbH" in page and "Stuttgart Holding AG" in page and "75 %" in page
