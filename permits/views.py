@@ -6,6 +6,7 @@ services check who may act before anything changes."""
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -226,15 +228,18 @@ def permit_certificate_view(request: HttpRequest, number: str) -> HttpResponse:
 
     permit = permit_get_for_user(user=request.user, number=number)
     verify_url = request.build_absolute_uri(reverse("permits:verify", kwargs={"number": permit.number}))
-    html = render_to_string(
-        "permits/certificate.html",
-        {
-            "permit": permit,
-            "items": list(permit.items.all()),
-            "code": permit_verification_code(permit),
-            "verify_url": verify_url,
-        },
-    )
+    # The certificate is the authority's document: one wording whoever prints it, in the site's default language
+    # (its font, DejaVu, has no Chinese glyphs either). The pages around it follow the reader's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string(
+            "permits/certificate.html",
+            {
+                "permit": permit,
+                "items": list(permit.items.all()),
+                "code": permit_verification_code(permit),
+                "verify_url": verify_url,
+            },
+        )
     # Everything the certificate needs is inline: it fetches nothing, from the network or the disk.
     pdf = HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")

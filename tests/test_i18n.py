@@ -1,6 +1,7 @@
 """The interface in the reader's language: money and dates in their locale's form."""
 
 import gettext
+import io
 import re
 from datetime import date
 from decimal import Decimal
@@ -19,6 +20,7 @@ from accounts.services import user_set_language
 from cases.templatetags.licensa import money_text
 
 from .factories import PASSWORD, make_case
+from .permit_helpers import issue, load_rules, screened_case
 
 
 def render(source: str, language: str, **context) -> str:
@@ -226,3 +228,27 @@ def test_a_report_csv_is_the_same_file_in_any_language(senior_reviewer):
     english = client.get(url, period, HTTP_ACCEPT_LANGUAGE="en").content
     assert english.startswith(b"Week of decision,Decided,With a request for information,Rate (%)")
     assert client.get(url, period, HTTP_ACCEPT_LANGUAGE="zh-hans").content == english
+
+
+# --- permits: the page in the reader's language, the certificate in one wording ---------------------------------
+
+
+def test_the_permit_page_in_chinese_and_its_certificate_as_issued(
+    officer, reviewer, django_capture_on_commit_callbacks
+):
+    from pypdf import PdfReader
+
+    load_rules()
+    permit = issue(screened_case(officer, django_capture_on_commit_callbacks), reviewer)
+    client = Client()
+    client.force_login(officer)
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    page = client.get(reverse("permits:detail", kwargs={"number": permit.number})).content.decode()
+    assert "各行及余额" in page and "价值限额" in page and "登记出运" in page
+    # Amounts with their currency and dates the Chinese way; the ISO date stays in the markup for machines.
+    assert "US$10,000.00" in page and "US$2,500.50" in page
+    assert '<time datetime="2026-01-01">2026年1月1日</time>' in page
+    certificate = client.get(reverse("permits:certificate", kwargs={"number": permit.number}))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(certificate.content)).pages)
+    assert "Export permit" in text and "Verification code" in text and "2026-01-01" in text
+    assert "Valid" in text and "有效期" not in text
