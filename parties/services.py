@@ -1,5 +1,6 @@
 """Importing restricted-party list versions: all or nothing, with a summary against the previous version."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,7 @@ from accounts.models import User
 from accounts.roles import Role
 from audit.services import audit_record
 
-from .importers import PARSERS, ListFileError
+from .importers import PARSERS, ListFileError, on_record_read
 from .models import ListEntry, ListVersion, RestrictedList
 
 LIST_KEY_PATTERN = r"^[A-Z0-9][A-Z0-9_-]{1,63}$"
@@ -45,9 +46,15 @@ def list_import(
     name: str | None = None,
     jurisdiction: str = "",
     effective_from: date | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> ImportSummary:
     """Parse the files, then write a new current version in one transaction. A file that fails to parse raises
-    ListFileError before anything is written; the previous version stays in force."""
+    ListFileError before anything is written; the previous version stays in force.
+
+    `progress`, when given, is called as `progress(stage="reading", done=records read)` while the files are
+    parsed and `progress(stage="writing", done=entries written, total=entries)` while the version is written;
+    it is called from inside the transaction, so it must make its writes visible by other means (see
+    imports.progress)."""
     import re
 
     if actor is not None and not actor.has_role(Role.RULE_ADMIN):
@@ -56,7 +63,21 @@ def list_import(
         raise ListImportRefused(f"List name {list_key!r}: use capitals, digits, '-' and '_' (e.g. US-CSL).")
     if fmt not in PARSERS:
         raise ListImportRefused(f"Unknown format {fmt!r}; known: {', '.join(PARSERS)}.")
-    entries = PARSERS[fmt](paths)  # raises ListFileError
+    if progress is None:
+        entries = PARSERS[fmt](paths)  # raises ListFileError
+    else:
+        read = 0
+
+        def record_read() -> None:
+            nonlocal read
+            read += 1
+            progress(stage="reading", done=read)
+
+        token = on_record_read.set(record_read)
+        try:
+            entries = PARSERS[fmt](paths)
+        finally:
+            on_record_read.reset(token)
     return _write_version(
         list_key=list_key,
         fmt=fmt,
@@ -66,11 +87,17 @@ def list_import(
         name=name,
         jurisdiction=jurisdiction,
         effective_from=effective_from or timezone.localdate(),
+        progress=progress,
     )
 
 
+ENTRY_BATCH = 2000
+
+
 @transaction.atomic
-def _write_version(*, list_key, fmt, paths, entries, actor, name, jurisdiction, effective_from) -> ImportSummary:
+def _write_version(
+    *, list_key, fmt, paths, entries, actor, name, jurisdiction, effective_from, progress=None
+) -> ImportSummary:
     import hashlib
 
     restricted, created = RestrictedList.objects.select_for_update().get_or_create(
@@ -102,7 +129,10 @@ def _write_version(*, list_key, fmt, paths, entries, actor, name, jurisdiction, 
         removed=len(removed),
         changed=len(changed),
     )
-    ListEntry.objects.bulk_create((ListEntry(version=version, **e) for e in entries), batch_size=2000)
+    for start in range(0, len(entries), ENTRY_BATCH):
+        if progress is not None:
+            progress(stage="writing", done=start, total=len(entries))
+        ListEntry.objects.bulk_create(ListEntry(version=version, **e) for e in entries[start : start + ENTRY_BATCH])
     audit_record(
         actor=actor,
         verb="list.imported",

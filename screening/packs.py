@@ -1,5 +1,6 @@
 """Rule-set versions to and from rule packs: the mapping between the tables and the JSON document."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -409,11 +410,32 @@ SECTIONS = {
 }
 
 
+PACK_ROW_BATCH = 500
+
+
+def pack_row_count(pack: dict) -> int:
+    if not isinstance(pack, dict):
+        return 0
+    return sum(len(rows) for section in SECTIONS if isinstance(rows := pack.get(section), list))
+
+
 @transaction.atomic
-def write_pack_rows(version: RuleSetVersion, pack: dict) -> None:
-    """Write a validated pack's rows into an empty draft version."""
+def write_pack_rows(version: RuleSetVersion, pack: dict, progress: Callable[..., None] | None = None) -> None:
+    """Write a validated pack's rows into an empty draft version. With `progress`, rows are written in batches
+    (every row stands alone, so a section written in parts is the same section) and `progress(stage="writing",
+    done=rows written, total=rows)` is called before each."""
+    if progress is None:
+        for section, (writer, _models) in SECTIONS.items():
+            writer(version, pack.get(section, []))
+        return
+    total, done = pack_row_count(pack), 0
     for section, (writer, _models) in SECTIONS.items():
-        writer(version, pack.get(section, []))
+        rows = pack.get(section, [])
+        for start in range(0, len(rows), PACK_ROW_BATCH):
+            progress(stage="writing", done=done, total=total)
+            part = rows[start : start + PACK_ROW_BATCH]
+            writer(version, part)
+            done += len(part)
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ publish. Every action checks, writes in one transaction and records the audit ev
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -54,9 +55,15 @@ def _unique_label(label: str) -> str:
 
 @transaction.atomic
 def rule_set_import(
-    *, pack: Any, actor: User | None, label: str | None = None, notes: str | None = None
+    *,
+    pack: Any,
+    actor: User | None,
+    label: str | None = None,
+    notes: str | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> RuleSetVersion:
-    """A new draft holding the pack. A pack that fails validation raises RulePackInvalid and writes nothing."""
+    """A new draft holding the pack. A pack that fails validation raises RulePackInvalid and writes nothing.
+    `progress` is told the rows written as they are (see packs.write_pack_rows)."""
     _require_rule_admin(actor)
     errors = validate_pack(pack)
     if errors:
@@ -66,7 +73,7 @@ def rule_set_import(
         notes=pack["version"].get("notes", "") if notes is None else notes,
         created_by=actor,
     )
-    write_pack_rows(version, pack)
+    write_pack_rows(version, pack, progress=progress)
     audit_record(
         actor=actor,
         verb="ruleset.imported",
