@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "timelimits",
     "rfis",
     "rechecks",
+    "imports",
     "search",
     "dashboard",
     "reports",

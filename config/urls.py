@@ -11,6 +11,7 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("", include("permits.urls")),
     path("rechecks/", include("rechecks.urls")),
+    path("imports/", include("imports.urls")),
     path("search/", include("search.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("reports/", include("reports.urls")),

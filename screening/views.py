@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import Role
+from imports.services import import_job_submit_rule_pack
 
 from .forms import DiffForm, ImportForm, NewDraftForm, PublishForm, RowForm
 from .models import Binds, Instrument, Outcome, RuleSetVersion, RuleType, Verification
@@ -32,7 +33,6 @@ from .services import (
     row_key,
     rule_set_create_draft,
     rule_set_dry_run,
-    rule_set_import,
     rule_set_publish,
     rule_set_row_delete,
     rule_set_row_save,
@@ -333,12 +333,19 @@ def pack_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _list_page(request, import_form=form)
+    # The pack is validated here, in a fraction of a second, so its errors come back with the form; writing its
+    # rows can take a while for a large pack, so a worker does that and the job's page shows how far it has got.
     try:
-        version = rule_set_import(pack=form.pack, actor=request.user, label=form.cleaned_data["label"] or None)
+        job = import_job_submit_rule_pack(
+            actor=request.user,
+            pack=form.pack,
+            file_name=form.cleaned_data["file"].name,
+            label=form.cleaned_data["label"],
+        )
     except RulePackInvalid as error:
         return _list_page(request, import_form=form, import_errors=error.errors)
-    messages.success(request, _("Rule pack imported as draft %(label)s.") % {"label": version.label})
-    return redirect(version_url(version))
+    messages.success(request, _("Rule pack checked; import %(id)s is writing the draft.") % {"id": job.pk})
+    return redirect("imports:job", pk=job.pk)
 
 
 # --- one version -----------------------------------------------------------------------------------------------

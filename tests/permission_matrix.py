@@ -104,6 +104,16 @@ def finding(w: World) -> dict:
     return {"pk": w.finding.pk}
 
 
+def import_job(w: World) -> dict:
+    # A finished list import; made here, inside the request's savepoint, rather than in the shared world.
+    from imports.models import ImportJob
+
+    job = ImportJob.objects.create(
+        kind="list", requested_by=w.users["rule_admin"], status="done", options={"list_key": "MATRIX"}
+    )
+    return {"pk": job.pk}
+
+
 def saved(w: World) -> dict:
     return {"pk": w.saved.pk}
 
@@ -340,6 +350,13 @@ MATRIX: dict[str, list[Check]] = {
     "rechecks:finding-triage": [
         Check("post", finding, "302 404 404 404 400 400 403 403", "reviewers triage (400: the empty form)")
     ],
+    "imports:jobs": [Check("get", none, "302 403 403 403 403 403 200 200", "rule admins, and auditors to read")],
+    "imports:list-new": [
+        Check("get", none, "302 403 403 403 403 403 200 403", "rule admins only"),
+        Check("post", none, "302 403 403 403 403 403 200 403", "the empty form again"),
+    ],
+    "imports:job": [Check("get", import_job, "302 403 403 403 403 403 200 200")],
+    "imports:job-progress": [Check("get", import_job, "302 403 403 403 403 403 200 200")],
     "search:saved": [Check("get", none, "302 200 200 200 200 200 200 200")],
     "search:saved-create": [Check("post", none, "302 302 302 302 302 302 302 302")],
     "search:saved-open": [Check("get", saved, "302 302 404 404 404 404 404 404", "the owner's alone")],

@@ -16,6 +16,7 @@ from django.urls import resolve, reverse
 import screening.selectors
 from audit.models import AuditEvent
 from cases.services import case_submit
+from imports.models import ImportJob
 from screening.models import ControlEntry, Rule, RuleSetVersion
 from screening.packs import export_pack
 from screening.selectors import rule_set_in_force
@@ -486,15 +487,19 @@ def test_importing_a_pack_of_the_wrong_shape_names_the_path(seeded, rule_admin):
     assert state(seeded) == before
 
 
-def test_importing_a_sound_pack_makes_a_draft(seeded, rule_admin):
+def test_importing_a_sound_pack_makes_a_draft(seeded, rule_admin, django_capture_on_commit_callbacks):
     pack = export_pack(seeded)
     pack["version"]["label"] = "2026.3"
-    response = client_for(rule_admin).post(url("import"), {"file": _upload(pack), "label": ""})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(rule_admin).post(url("import"), {"file": _upload(pack), "label": ""})
     version = RuleSetVersion.objects.get(label="2026.3")
-    assert response.status_code == 302 and response["Location"] == url("detail", version)
+    # An import job writes the pack once the request has committed; the answer is the job's page.
+    job = ImportJob.objects.get(rule_set_version=version)
+    assert response.status_code == 302 and response["Location"] == reverse("imports:job", kwargs={"pk": job.pk})
     assert version.is_draft and export_pack(version)["rules"] == pack["rules"]
     # A label of the admin's own replaces the pack's.
-    client_for(rule_admin).post(url("import"), {"file": _upload(pack), "label": "2026.4"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(rule_admin).post(url("import"), {"file": _upload(pack), "label": "2026.4"})
     assert RuleSetVersion.objects.get(label="2026.4").is_draft
 
 
