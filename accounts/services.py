@@ -8,6 +8,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -128,11 +129,18 @@ def user_send_password_setup(*, user: User, base_url: str) -> None:
         "link": base_url.rstrip("/") + reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token}),
         "organisation": user.organisation,
     }
-    subject = " ".join(render_to_string("registration/password_setup_subject.txt", context).split())
-    body = render_to_string("registration/password_setup_email.txt", context)
+    with translation.override(user_language(user)):
+        subject = " ".join(render_to_string("registration/password_setup_subject.txt", context).split())
+        body = render_to_string("registration/password_setup_email.txt", context)
     recipient = user.email
     # Only a user who was really created gets the e-mail.
     transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+
+
+def user_language(user: User) -> str:
+    """The language to write to this person in: their choice, else the site's default. An e-mail goes out in the
+    reader's language, not in that of whoever's action sent it."""
+    return user.language if user.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def user_set_language(*, user: User, language: str) -> None:

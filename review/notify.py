@@ -20,24 +20,34 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.services import user_language
 from cases.models import Case
 from cases.vocab import CaseStatus
 
 logger = logging.getLogger(__name__)
 
 
-def _send_after_commit(*, template: str, context: dict[str, Any], recipients: list[str]) -> None:
-    recipients = sorted({address for address in recipients if address})
-    if not recipients:
+def _send_after_commit(*, template: str, context: dict[str, Any], recipients: list[User]) -> None:
+    people = {user.email: user for user in recipients if user.email}
+    if not people:
         return
     context = {**context, "case_path": reverse("cases:detail", kwargs={"reference": context["case"].reference})}
-    subject = " ".join(render_to_string(f"review/email/{template}_subject.txt", context).split())
-    body = render_to_string(f"review/email/{template}.txt", context)
-    # One message per person: officers of one exporter, or the senior reviewers, do not see each other's addresses.
-    messages = [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to]) for to in recipients]
+    rendered: dict[str, tuple[str, str]] = {}
+    # One message per person, in their language: officers of one exporter, or the senior reviewers, do not see
+    # each other's addresses, and each reads the message as they read the site.
+    messages = []
+    for to, person in sorted(people.items()):
+        language = user_language(person)
+        if language not in rendered:
+            with translation.override(language):
+                subject = " ".join(render_to_string(f"review/email/{template}_subject.txt", context).split())
+                rendered[language] = (subject, render_to_string(f"review/email/{template}.txt", context))
+        subject, body = rendered[language]
+        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to]))
 
     def send() -> None:
         get_connection().send_messages(messages)
@@ -48,7 +58,7 @@ def _send_after_commit(*, template: str, context: dict[str, Any], recipients: li
 def notify_assigned(*, case: Case, assignee: User, by: User) -> None:
     """To a reviewer a senior reviewer has given a case to."""
     _send_after_commit(
-        template="assigned", context={"case": case, "assignee": assignee, "by": by}, recipients=[assignee.email]
+        template="assigned", context={"case": case, "assignee": assignee, "by": by}, recipients=[assignee]
     )
 
 
@@ -69,7 +79,7 @@ def notify_countersignature_requested(*, case: Case) -> None:
     _send_after_commit(
         template="countersign",
         context={"case": case, "recommendation": recommendation},
-        recipients=[u.email for u in senior_reviewers(excluding=recommendation.reviewer)],
+        recipients=senior_reviewers(excluding=recommendation.reviewer),
     )
 
 
@@ -94,7 +104,7 @@ def notify_decision(*, case: Case) -> None:
     _send_after_commit(
         template="decision",
         context={"case": case, "decision": decision, "approved": case.status == CaseStatus.APPROVED},
-        recipients=[u.email for u in applicant_officers(case)],
+        recipients=applicant_officers(case),
     )
 
 

@@ -9,9 +9,11 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.services import user_language
 from cases.models import Case
 
 from .models import InformationRequest
@@ -32,43 +34,43 @@ def reviewer_holding(case: Case) -> User | None:
     return assignment.assigned_to if assignment else None
 
 
-def _send_after_commit(*, template: str, request: InformationRequest, recipients: list[str], **extra: Any) -> None:
-    recipients = sorted({address for address in recipients if address})
-    if not recipients:
+def _send_after_commit(*, template: str, request: InformationRequest, recipients: list[User], **extra: Any) -> None:
+    people = {user.email: user for user in recipients if user.email}
+    if not people:
         return
     path = reverse("rfis:detail", kwargs={"reference": request.case.reference, "pk": request.pk})
     context = {"request": request, "case": request.case, "request_path": path, **extra}
-    subject = " ".join(render_to_string(f"rfis/email/{template}_subject.txt", context).split())
-    body = render_to_string(f"rfis/email/{template}.txt", context)
-    # One message per person: officers of one exporter do not see each other's addresses.
-    messages = [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to]) for to in recipients]
+    rendered: dict[str, tuple[str, str]] = {}
+    # One message per person, in their language (a reminder sent by the nightly task as much as a request sent by a
+    # reviewer): officers of one exporter do not see each other's addresses.
+    messages = []
+    for to, person in sorted(people.items()):
+        language = user_language(person)
+        if language not in rendered:
+            with translation.override(language):
+                subject = " ".join(render_to_string(f"rfis/email/{template}_subject.txt", context).split())
+                rendered[language] = (subject, render_to_string(f"rfis/email/{template}.txt", context))
+        subject, body = rendered[language]
+        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to]))
     transaction.on_commit(lambda: get_connection().send_messages(messages), robust=True)
 
 
 def notify_opened(request: InformationRequest) -> None:
-    _send_after_commit(
-        template="opened", request=request, recipients=[u.email for u in applicant_officers(request.case)]
-    )
+    _send_after_commit(template="opened", request=request, recipients=applicant_officers(request.case))
 
 
 def notify_reminder(request: InformationRequest) -> None:
-    _send_after_commit(
-        template="reminder", request=request, recipients=[u.email for u in applicant_officers(request.case)]
-    )
+    _send_after_commit(template="reminder", request=request, recipients=applicant_officers(request.case))
 
 
 def notify_cancelled(request: InformationRequest) -> None:
-    _send_after_commit(
-        template="cancelled", request=request, recipients=[u.email for u in applicant_officers(request.case)]
-    )
+    _send_after_commit(template="cancelled", request=request, recipients=applicant_officers(request.case))
 
 
 def notify_lapsed(request: InformationRequest) -> None:
-    _send_after_commit(
-        template="lapsed", request=request, recipients=[u.email for u in applicant_officers(request.case)]
-    )
+    _send_after_commit(template="lapsed", request=request, recipients=applicant_officers(request.case))
 
 
 def notify_answered(request: InformationRequest) -> None:
     reviewer = reviewer_holding(request.case)
-    _send_after_commit(template="answered", request=request, recipients=[reviewer.email] if reviewer else [])
+    _send_after_commit(template="answered", request=request, recipients=[reviewer] if reviewer else [])

@@ -16,11 +16,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.roles import Role
 from accounts.services import user_set_language
 from cases.templatetags.licensa import money_text
 
-from .factories import PASSWORD, make_case
-from .permit_helpers import issue, load_rules, screened_case
+from .factories import PASSWORD, make_case, make_user
+from .permit_helpers import approve, issue, load_rules, screened_case
 
 
 def render(source: str, language: str, **context) -> str:
@@ -252,3 +253,24 @@ def test_the_permit_page_in_chinese_and_its_certificate_as_issued(
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(certificate.content)).pages)
     assert "Export permit" in text and "Verification code" in text and "2026-01-01" in text
     assert "Valid" in text and "有效期" not in text
+
+
+# --- e-mails in the reader's language ----------------------------------------------------------------------------
+
+
+def test_each_officer_reads_the_decision_in_their_own_language(
+    officer, org, reviewer, mailoutbox, django_capture_on_commit_callbacks
+):
+    colleague = make_user(Role.OFFICER, organisation=org, username="colleague")
+    user_set_language(user=officer, language="zh-hans")
+    load_rules()
+    case = screened_case(officer, django_capture_on_commit_callbacks)
+    mailoutbox.clear()
+    # The reviewer works in Chinese; what each officer reads depends on the officer, not on the reviewer.
+    user_set_language(user=reviewer, language="zh-hans")
+    with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):
+        approve(case, reviewer)
+    by_address = {message.to[0]: message for message in mailoutbox}
+    assert by_address[officer.email].subject == f"案件 {case.reference} 已获批准"
+    assert f"许可主管部门已批准您的案件 {case.reference}。" in by_address[officer.email].body
+    assert by_address[colleague.email].subject == f"Case {case.reference} has been approved"
