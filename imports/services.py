@@ -131,9 +131,12 @@ def import_job_submit_list(
 
 
 @transaction.atomic
-def import_job_submit_rule_pack(*, actor: User, pack: object, file_name: str, label: str = "") -> ImportJob:
-    """Queue the import of a rule pack (parsed JSON) as a new draft. The pack is validated here, as a whole, so a
-    pack with problems raises RulePackInvalid with every path at fault and stores nothing."""
+def import_job_submit_rule_pack(
+    *, actor: User, pack: object, content: bytes, file_name: str, label: str = ""
+) -> ImportJob:
+    """Queue the import of a rule pack as a new draft: `content` is the file as uploaded, `pack` its parsed JSON.
+    The pack is validated here, as a whole, so a pack with problems raises RulePackInvalid with every path at
+    fault and stores nothing."""
     from screening.rulepack import validate_pack
     from screening.services import RulePackInvalid
 
@@ -141,7 +144,6 @@ def import_job_submit_rule_pack(*, actor: User, pack: object, file_name: str, la
     errors = validate_pack(pack)
     if errors:
         raise RulePackInvalid(errors)
-    content = json.dumps(pack, ensure_ascii=False).encode()
     files = _store([(clean_filename(file_name) or "pack.json", content)])
     return _create(kind=ImportJob.Kind.RULE_PACK, actor=actor, files=files, options={"label": label})
 
@@ -280,7 +282,7 @@ def _run_rule_pack(job: ImportJob, progress: JobProgress) -> ImportJob:
 
     [stored] = job.files
     with default_storage.open(stored["stored"], "rb") as source:
-        pack = json.loads(source.read().decode("utf-8"))
+        pack = json.loads(source.read().decode("utf-8-sig"))  # as the upload form read it
     progress.write(stage=ImportJob.Stage.WRITING, done=0, total=pack_row_count(pack))
     version = rule_set_import(
         pack=pack, actor=job.requested_by, label=job.options.get("label") or None, progress=progress

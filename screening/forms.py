@@ -100,7 +100,8 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(
                 _("The file is larger than %(limit)s MB."), params={"limit": MAX_PACK_BYTES // (1024 * 1024)}
             )
-        self.pack = parse_json(upload.read(), what=_("file"))
+        self.content = upload.read()
+        self.pack = parse_json(self.content, what=_("file"))
         return upload
 
     def clean(self):

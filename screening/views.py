@@ -339,6 +339,7 @@ def pack_import(request: HttpRequest) -> HttpResponse:
         job = import_job_submit_rule_pack(
             actor=request.user,
             pack=form.pack,
+            content=form.content,
             file_name=form.cleaned_data["file"].name,
             label=form.cleaned_data["label"],
         )

@@ -3,6 +3,7 @@ shows the progress, then the summary or the errors; a broken file ends the job f
 force; who may upload and read. The worker and the second connection are tested in test_imports_worker."""
 
 import copy
+import hashlib
 import json
 import re
 
@@ -213,7 +214,8 @@ def test_a_rule_pack_upload_is_written_by_the_job_and_links_to_the_draft(
 ):
     pack = export_pack(seeded)
     pack["version"]["label"] = "2026.7"
-    body = SimpleUploadedFile("pack.json", json.dumps(pack).encode(), "application/json")
+    raw = b"\xef\xbb\xbf" + json.dumps(pack, indent=1).encode()  # with a byte-order mark, as some editors save
+    body = SimpleUploadedFile("pack.json", raw, "application/json")
     client = client_for(rule_admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("rules:import"), {"file": body, "label": ""})
@@ -223,6 +225,7 @@ def test_a_rule_pack_upload_is_written_by_the_job_and_links_to_the_draft(
     assert (job.status, job.rule_set_version, job.done, job.total) == ("done", draft, job.total, job.total)
     assert job.total == sum(len(v) for v in pack.values() if isinstance(v, list)) > 100
     assert draft.is_draft and export_pack(draft)["rules"] == pack["rules"]
+    assert job.files[0]["sha256"] == hashlib.sha256(raw).hexdigest()  # the file kept is the file uploaded
     page = text(client.get(reverse("imports:job", kwargs={"pk": job.pk})))
     assert f'<a href="{reverse("rules:detail", kwargs={"label": "2026.7"})}">' in page
     assert verbs(job) == ["import_job.queued", "import_job.done"]
