@@ -9,7 +9,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +22,8 @@ from parties.selectors import potential_matches_for_case
 from review.panel import review_context, review_timeline
 from screening.selectors import determination_for_display, latest_screening
 from search.forms import CaseSearchForm, SavedSearchForm
-from search.selectors import case_search, saved_searches_for
+from search.pagination import CappedPaginator
+from search.selectors import CaseSearchResults, saved_searches_for
 
 from .completeness import case_check_completeness
 from .forms import (
@@ -138,8 +138,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """Search, filters and sorting from search.forms; the rows from search.selectors.case_search, which keeps to
     what the user may see. The same query string drives the CSV export and is what a saved search keeps."""
     form = CaseSearchForm(request.GET or None, user=request.user)
-    cases = case_search(user=request.user, **form.filters())
-    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    cases = CaseSearchResults(user=request.user, **form.filters())
+    page = CappedPaginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     query = form.query_string()
     context = {
         "filter_form": form,
