@@ -56,7 +56,12 @@ class Permit(ChoiceLabels, models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(valid_to__gte=models.F("valid_from")), name="permit_validity_order"),
         ]
-        indexes = [models.Index(fields=["organisation", "status"]), models.Index(fields=["status", "valid_to"])]
+        indexes = [
+            models.Index(fields=["organisation", "status"]),
+            models.Index(fields=["status", "valid_to"]),
+            # The register's order, newest first: its first page read in order instead of sorting every permit.
+            models.Index(fields=["-issued_at", "-id"], name="permit_issued_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number
