@@ -19,7 +19,13 @@ def _helper() -> FormHelper:
 
 
 class HelperForm(forms.Form):
+    # The review panel shows several of these forms at once, and three have a field named `reason`: each form's
+    # ids carry its own prefix, so every label and error link points at its own field.
+    id_prefix = ""
+
     def __init__(self, *args, **kwargs):
+        if self.id_prefix:
+            kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
         self.helper = _helper()
 
@@ -67,16 +73,22 @@ class CountersignForm(HelperForm):
 
 
 class ReasonForm(HelperForm):
+    id_prefix = "release"
+
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class CloseForm(HelperForm):
+    id_prefix = "close"
+
     reason = forms.CharField(label=_("Reason for closing"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReassignForm(HelperForm):
+    id_prefix = "reassign"
+
     assignee = forms.ModelChoiceField(label=_("Give the case to"), queryset=User.objects.none())
     reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
 

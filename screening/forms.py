@@ -69,6 +69,9 @@ class NewDraftForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        # The rule sets page also holds the import form, whose field is named `label` too: ids of their own, so
+        # each label and error link points at its own field.
+        kwargs.setdefault("auto_id", "id_draft_%s")
         super().__init__(*args, **kwargs)
         self.helper = _helper("base", "label")
 
@@ -91,6 +94,7 @@ class ImportForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_import_%s")
         super().__init__(*args, **kwargs)
         self.helper = _helper("file", "label")
 
