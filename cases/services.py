@@ -330,7 +330,8 @@ def case_submit(*, case: Case, actor: User) -> Case:
     if problems:
         raise CaseIncomplete(problems)
     facts = facts_held(case)
-    case = case_transition(case=case, action="submit", actor=actor, submitted_at=timezone.now())
+    # This function's transaction holds the transition and lets its failures out: no savepoint needed.
+    case = case_transition(case=case, action="submit", actor=actor, savepoint=False, submitted_at=timezone.now())
     # The transition re-reads the header and drops the facts; they have not changed, so the case keeps them.
     hold_facts(case, facts)
     case_id, version = case.pk, case.version

@@ -161,8 +161,20 @@ def on_transition(listener: Callable[[Case, Transition, Any], None]) -> None:
         _listeners.append(listener)
 
 
-@transaction.atomic
-def case_transition(*, case: Case, action: str, actor: Any, message: str = "", **changes: Any) -> Case:
+def case_transition(
+    *, case: Case, action: str, actor: Any, message: str = "", savepoint: bool = True, **changes: Any
+) -> Case:
+    """Take `action` on `case` for `actor`, writing the status with `changes` and the audit row, and tell the
+    listeners. All of it or nothing: in a transaction of its own, or in a savepoint of the caller's.
+
+    `savepoint=False` is for a caller whose own transaction holds the transition and who lets every failure out
+    of it (so all it wrote rolls back anyway): the transition then costs no SAVEPOINT and RELEASE statements. A
+    caller that catches a failure of the transition and goes on writing needs the savepoint."""
+    with transaction.atomic(savepoint=savepoint):
+        return _transition(case=case, action=action, actor=actor, message=message, changes=changes)
+
+
+def _transition(*, case: Case, action: str, actor: Any, message: str, changes: dict[str, Any]) -> Case:
     try:
         transition = TRANSITIONS[action]
     except KeyError:

@@ -261,7 +261,10 @@ def case_screen(*, case_id: int, trigger: str = "submission") -> Screening:
         },
     )
     if case.status == CaseStatus.SUBMITTED:
-        case_transition(case=case, action="screen", actor=None, message=f"Screened under {version.label}")
+        # This function's transaction holds the transition and lets its failures out: no savepoint needed.
+        case_transition(
+            case=case, action="screen", actor=None, message=f"Screened under {version.label}", savepoint=False
+        )
     return screening
 
 

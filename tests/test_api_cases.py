@@ -1,11 +1,13 @@
 """The case API: the officer's whole path through it, every kind of bad input, and who may see and do what."""
 
 import copy
+import io
 import re
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -586,6 +588,41 @@ def test_reading_a_case_takes_a_fixed_number_of_queries(officer, django_assert_m
     with django_assert_max_num_queries(8):
         response = client.get(f"{API}/{case.reference}")
     assert len(response.data["items"]) == 10 and len(response.data["documents"]) == 4
+
+
+def test_intake_takes_a_fixed_number_of_statements(officer, django_capture_on_commit_callbacks):
+    """Create, upload and submit as a client does (token, screening in-process), statement by statement. Here
+    the test's transaction wraps each request, so a request's own transaction shows as one SAVEPOINT and RELEASE
+    where a server sends BEGIN and COMMIT (not counted below); the submission and the screening after it are two
+    such. A transition inside them takes no savepoint of its own."""
+    call_command("load_rule_pack", "--publish", stdout=io.StringIO())
+    client = APIClient()
+    token = client.post("/api/v1/auth/token", {"username": "officer", "password": "correct-horse-battery-staple"})
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.data['token']}")
+
+    def statements(*args, **kwargs) -> tuple:
+        with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True):
+            response = client.post(*args, **kwargs)
+        assert response.status_code in (200, 201), response.data
+        sql = [q["sql"] for q in ctx.captured_queries]
+        savepoints = len([s for s in sql if s.startswith("SAVEPOINT")])
+        assert savepoints == len([s for s in sql if s.startswith("RELEASE SAVEPOINT")])
+        return response, len(sql) - 2 * savepoints, savepoints
+
+    def file_case() -> list[tuple[int, int]]:
+        created, *create = statements(API, case_json(), format="json")
+        reference = created.data["reference"]
+        file = SimpleUploadedFile("euc.pdf", PDF_BYTES)
+        _, *add = statements(
+            f"{API}/{reference}/documents", {"doc_type": "end_user_certificate", "file": file}, format="multipart"
+        )
+        _, *submit = statements(f"{API}/{reference}/submit", {}, format="json")
+        assert Case.objects.get(reference=reference).status == "screened"
+        return [tuple(create), tuple(add), tuple(submit)]
+
+    file_case()  # the first case of a process compiles the rule set and reads what the process keeps
+    # (statements, transactions): create 8 in 1, upload 5 in 1, submission and screening 27 in 2.
+    assert file_case() == [(8, 1), (5, 1), (27, 2)]
 
 
 def test_browsable_api_pages_render_for_a_signed_in_browser(client, officer):
