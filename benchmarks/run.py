@@ -19,7 +19,14 @@ from pathlib import Path
 
 from .results import RESULTS_FILE, merge_results
 
-MODULES = ["benchmarks.intake", "benchmarks.screening", "benchmarks.matching", "benchmarks.recheck", "benchmarks.load"]
+MODULES = [
+    "benchmarks.intake",
+    "benchmarks.screening",
+    "benchmarks.matching",
+    "benchmarks.recheck",
+    "benchmarks.load",
+    "benchmarks.search",
+]
 DEFAULT_DATABASE = "licensa_bench"
 ROOT = Path(__file__).resolve().parent.parent
 
