@@ -6,6 +6,8 @@ Works on a case loaded with its facts (selectors.with_facts); reads nothing else
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from .models import Case
 from .vocab import DocumentType, ItemKind, PartyRole
 
@@ -27,28 +29,28 @@ def case_check_completeness(case: Case) -> list[Problem]:
     problems: list[Problem] = []
     add = problems.append
     if not case.destination_country:
-        add(Problem("destination_country", "missing", "Say where the items are going (destination country)."))
+        add(Problem("destination_country", "missing", _("Say where the items are going (destination country).")))
     if case.decisive_date is None:
-        add(Problem("decisive_date", "missing", "Give the intended export date: it decides which rules apply."))
+        add(Problem("decisive_date", "missing", _("Give the intended export date: it decides which rules apply.")))
     if not case.end_use_categories:
-        add(Problem("end_use.categories", "missing", "Say what the items will be used for (end-use category)."))
+        add(Problem("end_use.categories", "missing", _("Say what the items will be used for (end-use category).")))
 
     items = list(case.items.all())
     if not items:
-        add(Problem("items", "missing", "Add at least one item."))
+        add(Problem("items", "missing", _("Add at least one item.")))
     for index, item in enumerate(items):
         where = f"items[{index}]"
-        label = f"Line {index + 1} ({item.description[:40]})"
+        label = _("Line %(n)s (%(description)s)") % {"n": index + 1, "description": item.description[:40]}
         if item.value_amount is None or not item.value_currency:
-            add(Problem(f"{where}.value", "missing", f"{label} has no value."))
+            add(Problem(f"{where}.value", "missing", _("%(line)s has no value.") % {"line": label}))
         if item.kind == ItemKind.GOODS and (item.quantity_amount is None or not item.quantity_unit):
-            add(Problem(f"{where}.quantity", "missing", f"{label} has no quantity."))
+            add(Problem(f"{where}.quantity", "missing", _("%(line)s has no quantity.") % {"line": label}))
         if item.kind == ItemKind.TECHNOLOGY and not item.technology_area and not item.control_code:
             add(
                 Problem(
                     f"{where}.technology_area",
                     "missing",
-                    f"{label} is technology: give its technology area or its control code.",
+                    _("%(line)s is technology: give its technology area or its control code.") % {"line": label},
                 )
             )
         elements = list(item.elements.all())
@@ -58,7 +60,8 @@ def case_check_completeness(case: Case) -> list[Problem]:
                 Problem(
                     f"{where}.elements",
                     "shares_exceed_whole",
-                    f"{label}: the mass fractions of its elements add up to {mass:.4%}, more than the whole item.",
+                    _("%(line)s: the mass fractions of its elements add up to %(total)s, more than the whole item.")
+                    % {"line": label, "total": f"{mass:.4%}"},
                 )
             )
         content = list(item.content.all())
@@ -68,13 +71,14 @@ def case_check_completeness(case: Case) -> list[Problem]:
                 Problem(
                     f"{where}.content",
                     "shares_exceed_whole",
-                    f"{label}: the value shares of its content add up to {share:.4%}, more than the item's value.",
+                    _("%(line)s: the value shares of its content add up to %(total)s, more than the item's value.")
+                    % {"line": label, "total": f"{share:.4%}"},
                 )
             )
 
     parties = list(case.parties.all())
     if not any(p.role == PartyRole.END_USER for p in parties):
-        add(Problem("parties", "no_end_user", "Name the end user."))
+        add(Problem("parties", "no_end_user", _("Name the end user.")))
     for index, party in enumerate(parties):
         owners = list(party.owners.all())
         total = sum((o.share for o in owners), Decimal(0))
@@ -83,10 +87,11 @@ def case_check_completeness(case: Case) -> list[Problem]:
                 Problem(
                     f"parties[{index}].owners",
                     "shares_exceed_whole",
-                    f"The declared owners of {party.name} hold {total:.4%} between them, more than the whole.",
+                    _("The declared owners of %(name)s hold %(total)s between them, more than the whole.")
+                    % {"name": party.name, "total": f"{total:.4%}"},
                 )
             )
 
     if not any(d.doc_type == DocumentType.END_USER_CERTIFICATE for d in case.documents.all()):
-        add(Problem("documents", "no_end_user_certificate", "Upload the end-user and end-use certificate."))
+        add(Problem("documents", "no_end_user_certificate", _("Upload the end-user and end-use certificate.")))
     return problems

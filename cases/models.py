@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from .choices import ChoiceLabels
@@ -20,8 +21,8 @@ from .vocab import (
 )
 
 SHARE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
-currency_validator = RegexValidator(r"^[A-Z]{3}$", "A currency is three capital letters (ISO 4217), e.g. USD.")
-hs_code_validator = RegexValidator(r"^[0-9]{6,10}$", "An HS code is 6 to 10 digits.")
+currency_validator = RegexValidator(r"^[A-Z]{3}$", _("A currency is three capital letters (ISO 4217), e.g. USD."))
+hs_code_validator = RegexValidator(r"^[0-9]{6,10}$", _("An HS code is 6 to 10 digits."))
 
 
 class ReferenceCounter(models.Model):
@@ -32,9 +33,9 @@ class ReferenceCounter(models.Model):
 
 
 class CaseKind(models.TextChoices):
-    NEW = "new", "New licence"
-    AMENDMENT = "amendment", "Amendment"
-    EXTENSION = "extension", "Extension"
+    NEW = "new", _("New licence")
+    AMENDMENT = "amendment", _("Amendment")
+    EXTENSION = "extension", _("Extension")
 
 
 class Case(ChoiceLabels, models.Model):
@@ -45,12 +46,12 @@ class Case(ChoiceLabels, models.Model):
     transaction = models.CharField(max_length=24, choices=Transaction.choices, default=Transaction.EXPORT)
     destination_country = CountryField(blank=True)
     decisive_date = models.DateField(
-        null=True, blank=True, help_text="The intended export date: the rules in force on this date apply."
+        null=True, blank=True, help_text=_("The intended export date: the rules in force on this date apply.")
     )
     end_use_categories = models.JSONField(default=list, blank=True)
     end_use_description = models.TextField(blank=True, max_length=5000)
     authority_notified = models.BooleanField(
-        default=False, help_text="An authority has told the exporter the items may serve a controlled end use."
+        default=False, help_text=_("An authority has told the exporter the items may serve a controlled end use.")
     )
     status = models.CharField(max_length=32, choices=CaseStatus.choices, default=CaseStatus.DRAFT, db_index=True)
     # Bumped by every write, so two people acting on one case at once cannot both win (optimistic locking).
@@ -100,9 +101,11 @@ class Item(ChoiceLabels, models.Model):
     description = models.CharField(max_length=2000)
     control_code = models.CharField(max_length=32, blank=True)
     hs_code = models.CharField(max_length=10, blank=True, validators=[hs_code_validator])
-    produced_in = CountryField(blank=True, help_text="Where the item was made; defaults to the exporter's country.")
-    origin_country = CountryField(blank=True, help_text="Origin of the item as it is; defaults to where it was made.")
-    technology_origin = CountryField(blank=True, help_text="Country whose technology was used to make the item.")
+    produced_in = CountryField(blank=True, help_text=_("Where the item was made; defaults to the exporter's country."))
+    origin_country = CountryField(
+        blank=True, help_text=_("Origin of the item as it is; defaults to where it was made.")
+    )
+    technology_origin = CountryField(blank=True, help_text=_("Country whose technology was used to make the item."))
     quantity_amount = models.DecimalField(
         max_digits=18, decimal_places=6, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
     )
@@ -112,11 +115,11 @@ class Item(ChoiceLabels, models.Model):
     )
     value_currency = models.CharField(max_length=3, blank=True, validators=[currency_validator])
     deep_processed = models.BooleanField(
-        default=False, help_text="An assembly or finished product in which controlled material is integrated."
+        default=False, help_text=_("An assembly or finished product in which controlled material is integrated.")
     )
     technology_area = models.CharField(max_length=32, choices=TechnologyArea.choices, blank=True)
     public_domain = models.BooleanField(
-        default=False, help_text="Technology already published, or basic scientific research."
+        default=False, help_text=_("Technology already published, or basic scientific research.")
     )
 
     class Meta:

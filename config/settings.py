@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    # Not for models (it has none) but for its catalogues: country names in the reader's language.
+    "django_countries",
     "accounts",
     "audit",
     "cases",

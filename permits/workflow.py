@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from accounts.roles import Role
 from audit.services import audit_record
@@ -40,16 +42,16 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        Transition("suspend", frozenset({S.ISSUED}), S.SUSPENDED, "Suspend", By.AUTHORITY, True),
+        Transition("suspend", frozenset({S.ISSUED}), S.SUSPENDED, _l("Suspend"), By.AUTHORITY, True),
         # Reinstating puts the permit back in force: it is issued again, with its balance as it was.
-        Transition("reinstate", frozenset({S.SUSPENDED}), S.ISSUED, "Reinstate", By.AUTHORITY, True),
-        Transition("revoke", frozenset({S.ISSUED, S.SUSPENDED}), S.REVOKED, "Revoke", By.AUTHORITY, True),
-        Transition("surrender", frozenset({S.ISSUED, S.SUSPENDED}), S.SURRENDERED, "Surrender", By.HOLDER, False),
-        Transition("expire", frozenset({S.ISSUED, S.SUSPENDED}), S.EXPIRED, "Expire", By.SYSTEM, False),
-        Transition("exhaust", frozenset({S.ISSUED}), S.EXHAUSTED, "Mark exhausted", By.SYSTEM, False),
+        Transition("reinstate", frozenset({S.SUSPENDED}), S.ISSUED, _l("Reinstate"), By.AUTHORITY, True),
+        Transition("revoke", frozenset({S.ISSUED, S.SUSPENDED}), S.REVOKED, _l("Revoke"), By.AUTHORITY, True),
+        Transition("surrender", frozenset({S.ISSUED, S.SUSPENDED}), S.SURRENDERED, _l("Surrender"), By.HOLDER, False),
+        Transition("expire", frozenset({S.ISSUED, S.SUSPENDED}), S.EXPIRED, _l("Expire"), By.SYSTEM, False),
+        Transition("exhaust", frozenset({S.ISSUED}), S.EXHAUSTED, _l("Mark exhausted"), By.SYSTEM, False),
         # Its own status rather than "surrendered": the holder did not give the permit up, a newer permit (an
         # amendment or extension) took its place, and the register and the audit trail should say so.
-        Transition("supersede", frozenset({S.ISSUED, S.SUSPENDED}), S.SUPERSEDED, "Supersede", By.SYSTEM, False),
+        Transition("supersede", frozenset({S.ISSUED, S.SUSPENDED}), S.SUPERSEDED, _l("Supersede"), By.SYSTEM, False),
     ]
 }
 
@@ -85,14 +87,21 @@ def permit_transition(*, permit: Permit, action: str, actor: Any, reason: str = 
     except KeyError:
         raise TransitionNotAllowed(f"Unknown action '{action}'.") from None
     if not _may_act(transition, permit, actor):
-        who = {By.AUTHORITY: "a reviewer", By.HOLDER: "the permit holder", By.SYSTEM: "the system"}[transition.by]
-        raise PermissionDenied(f"'{transition.label}' is done by {who} only.")
+        who = {By.AUTHORITY: _("a reviewer"), By.HOLDER: _("the permit holder"), By.SYSTEM: _("the system")}[
+            transition.by
+        ]
+        raise PermissionDenied(_("'%(action)s' is done by %(who)s only.") % {"action": transition.label, "who": who})
     if permit.status not in transition.sources:
         status = permit.get_status_display().lower()
-        raise TransitionNotAllowed(f"'{transition.label}' is not allowed while permit {permit.number} is {status}.")
+        raise TransitionNotAllowed(
+            _("'%(action)s' is not allowed while permit %(number)s is %(status)s.")
+            % {"action": transition.label, "number": permit.number, "status": status}
+        )
     reason = reason.strip()
     if transition.needs_reason and not reason:
-        raise ValidationError({"reason": [f"Give a reason to {transition.label.lower()} the permit."]})
+        raise ValidationError(
+            {"reason": [_("Give a reason to %(action)s the permit.") % {"action": str(transition.label).lower()}]}
+        )
     old_status = permit.status
     updated = Permit.objects.filter(pk=permit.pk, status=old_status, version=permit.version).update(
         status=transition.target, status_reason=reason, version=F("version") + 1, updated_at=timezone.now()

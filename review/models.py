@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from cases.choices import ChoiceLabels
@@ -13,9 +14,9 @@ class Queue(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=50, unique=True)
     description = models.TextField(blank=True)
-    senior_only = models.BooleanField(default=False, help_text="Only senior reviewers may claim cases from it.")
+    senior_only = models.BooleanField(default=False, help_text=_("Only senior reviewers may claim cases from it."))
     is_default = models.BooleanField(
-        default=False, help_text="Where a screened case goes when no routing rule matches it."
+        default=False, help_text=_("Where a screened case goes when no routing rule matches it.")
     )
 
     class Meta:
@@ -37,7 +38,7 @@ class RoutingRule(models.Model):
     prohibited cases alike."""
 
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="rules")
-    priority = models.PositiveIntegerField(default=100, help_text="Rules are tried lowest number first.")
+    priority = models.PositiveIntegerField(default=100, help_text=_("Rules are tried lowest number first."))
     min_outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
     max_outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
     destination_country = CountryField(blank=True)
@@ -77,7 +78,7 @@ class RefusalReason(models.Model):
 
     code = models.SlugField(max_length=50, unique=True)
     title = models.CharField(max_length=200)
-    text = models.TextField(help_text="The wording the applicant reads.")
+    text = models.TextField(help_text=_("The wording the applicant reads."))
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -93,17 +94,17 @@ class Recommendation(ChoiceLabels, models.Model):
     The case's status carries the decision; this row says who recommended what, why, and who countersigned."""
 
     class Decision(models.TextChoices):
-        APPROVE = "approve", "Approve"
-        APPROVE_WITH_CONDITIONS = "approve_with_conditions", "Approve with conditions"
-        REFUSE = "refuse", "Refuse"
+        APPROVE = "approve", _("Approve")
+        APPROVE_WITH_CONDITIONS = "approve_with_conditions", _("Approve with conditions")
+        REFUSE = "refuse", _("Refuse")
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="recommendations")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(max_length=32, choices=Decision.choices)
-    reasons = models.TextField(help_text="The reviewer's reasoning, for the authority's staff.")
-    conditions = models.TextField(blank=True, help_text="Conditions attached to an approval.")
+    reasons = models.TextField(help_text=_("The reviewer's reasoning, for the authority's staff."))
+    conditions = models.TextField(blank=True, help_text=_("Conditions attached to an approval."))
     refusal_reasons = models.ManyToManyField(RefusalReason, blank=True, related_name="+")
-    applicant_text = models.TextField(blank=True, help_text="Free text the applicant reads with the decision.")
+    applicant_text = models.TextField(blank=True, help_text=_("Free text the applicant reads with the decision."))
     screening_outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
     needs_countersignature = models.BooleanField(default=False)
     countersigned_by = models.ForeignKey(
@@ -132,8 +133,8 @@ class CaseNote(models.Model):
     conversation between the authority and the exporter's officers."""
 
     class Visibility(models.TextChoices):
-        INTERNAL = "internal", "Internal (authority only)"
-        APPLICANT = "applicant", "Visible to the applicant"
+        INTERNAL = "internal", _("Internal (authority only)")
+        APPLICANT = "applicant", _("Visible to the applicant")
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

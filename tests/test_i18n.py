@@ -198,6 +198,9 @@ def test_a_case_page_in_chinese_shows_the_value_with_its_currency_the_chinese_wa
         reverse("cases:detail", kwargs={"reference": case.reference}), HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
     assert "US$42,000.00" in page and "物项行" in page and "最终用户" in page
+    # Country names from django-countries' own catalogue; the completeness check's messages from ours.
+    assert "德国" in page and "Germany" not in page
+    assert "请上传最终用户和最终用途证明。" in page
     assert "$42,000.00" in client.get(reverse("cases:detail", kwargs={"reference": case.reference})).content.decode()
 
 
