@@ -1,6 +1,9 @@
 """Reads of rule sets, and the compiled rule set the engine evaluates with."""
 
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from threading import Lock
 
@@ -64,10 +67,28 @@ def compiled_rule_set(version: RuleSetVersion) -> CompiledRuleSet:
     return compiled
 
 
+# The screening `case_screen` has just stored, offered to the transition it makes (the routing that follows it
+# asks for the case's latest screening): the case's row is locked and the screening is the newest, so reading it
+# back would only return it again.
+_stored_screening: ContextVar = ContextVar("stored_screening", default=None)
+
+
+@contextmanager
+def offering_stored_screening(screening) -> Iterator[None]:
+    token = _stored_screening.set(screening)
+    try:
+        yield
+    finally:
+        _stored_screening.reset(token)
+
+
 def latest_screening(*, case):
     """The newest stored determination for a case, or None while it has not been screened."""
     from .models import Screening
 
+    stored = _stored_screening.get()
+    if stored is not None and stored.case_id == case.pk:
+        return stored
     return Screening.objects.filter(case=case).select_related("version").order_by("-created_at", "-id").first()
 
 

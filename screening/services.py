@@ -214,7 +214,7 @@ def case_screen(*, case_id: int, trigger: str = "submission") -> Screening:
     from cases.workflow import case_transition
 
     from .interface import case_document_errors, screen
-    from .selectors import rule_set_in_force
+    from .selectors import offering_stored_screening, rule_set_in_force
 
     case = case_lock_for_screening(case_id=case_id)
     version = rule_set_in_force()
@@ -261,10 +261,12 @@ def case_screen(*, case_id: int, trigger: str = "submission") -> Screening:
         },
     )
     if case.status == CaseStatus.SUBMITTED:
-        # This function's transaction holds the transition and lets its failures out: no savepoint needed.
-        case_transition(
-            case=case, action="screen", actor=None, message=f"Screened under {version.label}", savepoint=False
-        )
+        # This function's transaction holds the transition and lets its failures out: no savepoint needed. The
+        # routing it sets off takes the screening stored above rather than read it back.
+        with offering_stored_screening(screening):
+            case_transition(
+                case=case, action="screen", actor=None, message=f"Screened under {version.label}", savepoint=False
+            )
     return screening
 
 
