@@ -4,6 +4,24 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+SUBMITTED_ORDER_INDEX = "case_submitted_order_idx"
+
+
+def create_submitted_order_index(apps, schema_editor):
+    """The case search's "recently submitted" order, never-submitted cases last, read in order for a page."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(
+        f"CREATE INDEX IF NOT EXISTS {SUBMITTED_ORDER_INDEX} ON cases_case (submitted_at DESC NULLS LAST, id DESC)"
+    )
+
+
+def drop_submitted_order_index(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(f"DROP INDEX IF EXISTS {SUBMITTED_ORDER_INDEX}")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -22,10 +40,8 @@ class Migration(migrations.Migration):
             model_name='case',
             index=models.Index(fields=['-updated_at', '-id'], name='case_updated_idx'),
         ),
-        migrations.AddIndex(
-            model_name='case',
-            index=models.Index(models.OrderBy(models.F('submitted_at'), descending=True, nulls_last=True), models.OrderBy(models.F('id'), descending=True), name='case_submitted_order_idx'),
-        ),
+        # PostgreSQL only: SQLite, the embedded default, takes NULLS LAST in an ORDER BY but not in an index.
+        migrations.RunPython(create_submitted_order_index, drop_submitted_order_index, elidable=False),
         migrations.AddIndex(
             model_name='case',
             index=models.Index(fields=['status', '-created_at', '-id'], name='case_status_created_idx'),
