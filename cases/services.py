@@ -330,22 +330,28 @@ def case_submit(*, case: Case, actor: User) -> Case:
     if problems:
         raise CaseIncomplete(problems)
     facts = facts_held(case)
-    # This function's transaction holds the transition and lets its failures out: no savepoint needed.
-    case = case_transition(case=case, action="submit", actor=actor, savepoint=False, submitted_at=timezone.now())
+    # The clock the transition starts reads the rule set in force; a screening run in-process takes the same.
+    from screening.selectors import rule_set_in_force_read_once
+
+    in_force: dict = {}
+    with rule_set_in_force_read_once(in_force):
+        # This function's transaction holds the transition and lets its failures out: no savepoint needed.
+        case = case_transition(case=case, action="submit", actor=actor, savepoint=False, submitted_at=timezone.now())
     # The transition re-reads the header and drops the facts; they have not changed, so the case keeps them.
     hold_facts(case, facts)
     case_id, version = case.pk, case.version
     # robust: a broker that is down must not turn a committed submission into an error page; the case stays
     # "submitted" and is visible as unscreened.
-    transaction.on_commit(lambda: _enqueue_screening(case_id, version, facts), robust=True)
+    transaction.on_commit(lambda: _enqueue_screening(case_id, version, facts, in_force), robust=True)
     return case
 
 
-def _enqueue_screening(case_id: int, version: int, facts: dict[str, list]) -> None:
+def _enqueue_screening(case_id: int, version: int, facts: dict[str, list], in_force: dict) -> None:
     # After commit, so the worker sees the submitted case; imported here because screening depends on cases.
+    from screening.selectors import rule_set_in_force_read_once
     from screening.tasks import screen_case
 
-    with offering_facts(case_id=case_id, version=version, facts=facts):
+    with offering_facts(case_id=case_id, version=version, facts=facts), rule_set_in_force_read_once(in_force):
         screen_case.delay(case_id)
 
 

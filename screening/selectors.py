@@ -23,13 +23,35 @@ def published_versions() -> QuerySet[RuleSetVersion]:
     return RuleSetVersion.objects.filter(status=RuleSetVersion.Status.PUBLISHED).order_by("-published_at", "-id")
 
 
+# Inside `rule_set_in_force_read_once`, the version in force on each day, as first read there.
+_in_force_read: ContextVar[dict[date, RuleSetVersion] | None] = ContextVar("rule_set_in_force_read", default=None)
+
+
+@contextmanager
+def rule_set_in_force_read_once(read: dict[date, RuleSetVersion]) -> Iterator[None]:
+    """For one piece of work that asks several times which version is in force (a submission starts the case's
+    clock by it, and the screening it starts in-process screens by it): `rule_set_in_force` reads each day's
+    version once and keeps it in `read`, which the caller may hand on to the rest of the work. A version published
+    in between is the next piece's, as if it had been published a moment later."""
+    token = _in_force_read.set(read)
+    try:
+        yield
+    finally:
+        _in_force_read.reset(token)
+
+
 def rule_set_in_force(*, today: date | None = None) -> RuleSetVersion:
     """The newest published version whose effective date has come (system time decides which data is current;
     the rules inside still apply by each case's decisive date)."""
     today = today or timezone.localdate()
+    read = _in_force_read.get()
+    if read is not None and today in read:
+        return read[today]
     version = published_versions().filter(Q(effective_from__isnull=True) | Q(effective_from__lte=today)).first()
     if version is None:
         raise NoRuleSet("No rule set has been published yet. Load the seed with `manage.py load_rule_pack`.")
+    if read is not None:
+        read[today] = version
     return version
 
 

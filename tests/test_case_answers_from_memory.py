@@ -3,10 +3,13 @@ screening it starts, instead of reading them back. These tests hold each such an
 same case: whatever the services keep in memory must say exactly what the database says."""
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
@@ -16,7 +19,9 @@ from cases.models import Case
 from cases.selectors import case_lock_for_screening, offering_facts, with_facts
 from cases.services import case_create, case_save_draft, case_snapshot, case_submit, case_withdraw
 from screening.models import Screening
+from screening.selectors import rule_set_in_force, rule_set_in_force_read_once
 from screening.services import case_screen
+from timelimits.models import CaseClock
 
 from .factories import PASSWORD, case_data, item_data, make_case, make_user, party_data
 
@@ -179,6 +184,33 @@ def test_screening_takes_offered_facts_only_for_the_same_version(officer):
         assert case_document(case_lock_for_screening(case_id=case.pk))["items"] == []
     # Outside the offer, nothing is left behind.
     assert case_document(case_lock_for_screening(case_id=case.pk)) == stored
+
+
+def test_a_submission_and_its_screening_read_the_rule_set_in_force_once(officer, django_capture_on_commit_callbacks):
+    call_command("load_rule_pack", "--publish", stdout=io.StringIO())
+    case = make_case(officer)
+    with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True):
+        case_submit(case=case, actor=officer)
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "screening_rulesetversion"')]
+    assert len(reads) == 1, reads
+    # The clock started by the version in force and the screening was made under it.
+    assert CaseClock.objects.get(case=case).limit_working_days == 45
+    assert Screening.objects.get(case=case).version == rule_set_in_force()
+
+
+def test_the_rule_set_in_force_is_read_once_a_day_only_inside_the_block(officer, django_assert_num_queries):
+    call_command("load_rule_pack", "--publish", stdout=io.StringIO())
+    today, tomorrow = date(2026, 3, 2), date(2026, 3, 3)
+    read: dict = {}
+    with rule_set_in_force_read_once(read), django_assert_num_queries(2):
+        first = rule_set_in_force(today=today)
+        assert rule_set_in_force(today=today) is first
+        assert rule_set_in_force(today=tomorrow) == first
+        assert rule_set_in_force(today=tomorrow) is read[tomorrow]
+    assert read == {today: first, tomorrow: first}
+    with django_assert_num_queries(2):
+        rule_set_in_force(today=today)
+        rule_set_in_force(today=today)
 
 
 def test_token_sign_in_loads_every_role_and_the_organisation(org, django_assert_max_num_queries):
