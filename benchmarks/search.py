@@ -3,10 +3,10 @@
 The data is the load benchmark's (benchmarks/load.py): the re-check's register of 100,000 permits with their
 approved cases (benchmarks/population.py), and 10,000 more cases in every other status, written once per database
 and reused. Each search runs as the list page runs it, through the same selector and pager
-(`search.selectors.CaseSearchResults` and `search.pagination.CappedPaginator`; `permits.selectors.permit_register` and
-Django's Paginator for the register): the first page of 25 rows and the count, in this process, `--search-runs`
-times after one untimed run. The figure is the time of the page's queries together, median and p95; the target is
-150 ms for the p95 of each. The machine's load average is printed and recorded beside them.
+(`search.selectors.CaseSearchResults` and `search.pagination.CappedPaginator`; for the register
+`permits.selectors.PermitRegisterPages` and Django's Paginator): the first page of 25 rows and the count, in this
+process, `--search-runs` times after one untimed run. The figure is the time of the page's queries together, median
+and p95; the target is 150 ms for the p95 of each. The machine's load average is printed and recorded beside them.
 
 `--search-explain` prints EXPLAIN (ANALYZE, BUFFERS) of each search's statements, as docs/benchmarks.md quotes.
 """
@@ -120,7 +120,7 @@ def run(args) -> list[Figure]:
 
     from cases.models import Case
     from permits.models import Permit
-    from permits.selectors import permit_register, permit_register_rows
+    from permits.selectors import PermitRegisterPages, permit_register
     from search.pagination import CappedPaginator
     from search.selectors import CaseSearchResults
 
@@ -148,7 +148,7 @@ def run(args) -> list[Figure]:
 
     def register_page(user, filters):
         def page_of() -> int:
-            page = Paginator(permit_register_rows(permit_register(user=user, **filters)), PER_PAGE).get_page(1)
+            page = Paginator(PermitRegisterPages(permit_register(user=user, **filters)), PER_PAGE).get_page(1)
             list(page.object_list)
             return page.paginator.count
 

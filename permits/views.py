@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .forms import ActionForm, AmendForm, RegisterFilterForm, ShipmentForm
 from .selectors import (
+    PermitRegisterPages,
     permit_balance,
     permit_chain,
     permit_get_for_user,
@@ -60,7 +61,7 @@ def _register(request: HttpRequest):
 @login_required
 def permit_register_view(request: HttpRequest) -> HttpResponse:
     form, permits = _register(request)
-    page = Paginator(permit_register_rows(permits), PERMITS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(PermitRegisterPages(permits), PERMITS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "permits/register.html",

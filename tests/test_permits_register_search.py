@@ -4,10 +4,11 @@ permit, and the migration gives it its indexes."""
 from datetime import date
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
 
-from permits.selectors import permit_register, permit_visible_to
+from permits.selectors import PermitRegisterPages, permit_register, permit_visible_to
 
 from .factories import item_data, party_data
 from .permit_helpers import issue, load_rules, screened_case
@@ -68,6 +69,20 @@ def test_register_search_finds_what_it_found_before(permits, officer, reviewer):
     # Two matching lines, one row.
     assert [p.pk for p in permit_register(user=reviewer, search="1C905")] == [mine.pk]
     assert [p.pk for p in permit_register(user=reviewer, control_code="1c905.B")] == [mine.pk]
+
+
+def test_pages_chosen_by_id_first_are_the_register_in_order(permits, officer, reviewer):
+    for user in (officer, reviewer):
+        for filters in ({}, {"search": "1C90"}, {"destination": "FR"}, {"search": "no such permit"}):
+            expected = list(permit_register(user=user, **filters))
+            paginator = Paginator(PermitRegisterPages(permit_register(user=user, **filters)), 1)
+            pages = [paginator.page(n).object_list for n in paginator.page_range] if expected else [[]]
+            assert [p.pk for page in pages for p in page] == [p.pk for p in expected]
+            assert paginator.count == len(expected)
+    [first] = Paginator(PermitRegisterPages(permit_register(user=reviewer, search="1C905")), 1).page(1).object_list
+    # Shown with their holder, case and lines, loaded with the page.
+    assert (first.organisation.name, first.case.reference) == (officer.organisation.name, permits[0].case.reference)
+    assert sorted(item.control_code for item in first.items.all()) == ["1C905.a", "1C905.b"]
 
 
 @pytest.mark.postgres
