@@ -73,6 +73,8 @@ VERB_LABELS = {
     "case.submit": gettext_lazy("submitted the case"),
     "case.withdraw": gettext_lazy("withdrew the case"),
     "case.copied": gettext_lazy("created the case as a copy"),
+    "case.screened": gettext_lazy("stored the screening's determination"),
+    "case.screen": gettext_lazy("moved the case to screened"),
 }
 STALE_MESSAGE = gettext_lazy("This case was changed by someone else since you opened it. Nothing was saved.")
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
 from audit.services import audit_record
@@ -42,16 +42,20 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        Transition("suspend", frozenset({S.ISSUED}), S.SUSPENDED, _l("Suspend"), By.AUTHORITY, True),
+        Transition("suspend", frozenset({S.ISSUED}), S.SUSPENDED, gettext_lazy("Suspend"), By.AUTHORITY, True),
         # Reinstating puts the permit back in force: it is issued again, with its balance as it was.
-        Transition("reinstate", frozenset({S.SUSPENDED}), S.ISSUED, _l("Reinstate"), By.AUTHORITY, True),
-        Transition("revoke", frozenset({S.ISSUED, S.SUSPENDED}), S.REVOKED, _l("Revoke"), By.AUTHORITY, True),
-        Transition("surrender", frozenset({S.ISSUED, S.SUSPENDED}), S.SURRENDERED, _l("Surrender"), By.HOLDER, False),
-        Transition("expire", frozenset({S.ISSUED, S.SUSPENDED}), S.EXPIRED, _l("Expire"), By.SYSTEM, False),
-        Transition("exhaust", frozenset({S.ISSUED}), S.EXHAUSTED, _l("Mark exhausted"), By.SYSTEM, False),
+        Transition("reinstate", frozenset({S.SUSPENDED}), S.ISSUED, gettext_lazy("Reinstate"), By.AUTHORITY, True),
+        Transition("revoke", frozenset({S.ISSUED, S.SUSPENDED}), S.REVOKED, gettext_lazy("Revoke"), By.AUTHORITY, True),
+        Transition(
+            "surrender", frozenset({S.ISSUED, S.SUSPENDED}), S.SURRENDERED, gettext_lazy("Surrender"), By.HOLDER, False
+        ),
+        Transition("expire", frozenset({S.ISSUED, S.SUSPENDED}), S.EXPIRED, gettext_lazy("Expire"), By.SYSTEM, False),
+        Transition("exhaust", frozenset({S.ISSUED}), S.EXHAUSTED, gettext_lazy("Mark exhausted"), By.SYSTEM, False),
         # Its own status rather than "surrendered": the holder did not give the permit up, a newer permit (an
         # amendment or extension) took its place, and the register and the audit trail should say so.
-        Transition("supersede", frozenset({S.ISSUED, S.SUSPENDED}), S.SUPERSEDED, _l("Supersede"), By.SYSTEM, False),
+        Transition(
+            "supersede", frozenset({S.ISSUED, S.SUSPENDED}), S.SUPERSEDED, gettext_lazy("Supersede"), By.SYSTEM, False
+        ),
     ]
 }
 

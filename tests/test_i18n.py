@@ -24,6 +24,14 @@ from .factories import PASSWORD, make_case, make_user
 from .permit_helpers import approve, issue, load_rules, screened_case
 
 
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """A request leaves its language active in the thread (LocaleMiddleware activates and never deactivates), so a
+    test that ends on a Chinese page must not hand Chinese to the next test's direct service calls."""
+    yield
+    translation.deactivate()
+
+
 def render(source: str, language: str, **context) -> str:
     with translation.override(language):
         return Template("{% load licensa %}" + source).render(Context(context))
@@ -251,6 +259,10 @@ def test_the_permit_page_in_chinese_and_its_certificate_as_issued(
     assert "各行及余额" in page and "价值限额" in page and "登记出运" in page
     # Amounts with their currency and dates the Chinese way; the ISO date stays in the markup for machines.
     assert "US$10,000.00" in page and "US$2,500.50" in page
+    # The holder's action on the permit, and the system's steps in the case's timeline.
+    assert ">交回</button>" in page
+    case_page = client.get(reverse("cases:detail", kwargs={"reference": permit.case.reference})).content.decode()
+    assert "<strong>系统</strong> · 存储了筛查的判定结果" in case_page
     assert '<time datetime="2026-01-01">2026年1月1日</time>' in page
     certificate = client.get(reverse("permits:certificate", kwargs={"number": permit.number}))
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(certificate.content)).pages)
