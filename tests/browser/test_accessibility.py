@@ -56,6 +56,7 @@ def pages(w: World) -> dict[str, list[Visit]]:
             Visit("new case", "/cases/new/", r"New case"),
             Visit("draft case", f"/cases/{ref['draft']}/", rf"Case {ref['draft']} \(Draft\)"),
             Visit("edit case", f"/cases/{ref['draft']}/edit/", rf"Edit {ref['draft']}"),
+            Visit("upload", f"/cases/{ref['draft']}/documents/new/", rf"Upload a document · {ref['draft']}"),
             Visit("screened case", f"/cases/{ref['screened']}/", rf"Case {ref['screened']} \(.+\)"),
             Visit(
                 "information request",
@@ -69,6 +70,11 @@ def pages(w: World) -> dict[str, list[Visit]]:
             Visit("reviewer home", "/review/", r"Review"),
             Visit("queue", "/review/queues/general/", r".+ queue · Review"),
             Visit("case with reviewer panel", f"/cases/{ref['in_review']}/", rf"Case {ref['in_review']} \(.+\)"),
+            Visit(
+                "request information",
+                f"/cases/{ref['in_review']}/information-requests/new/",
+                rf"Request information · {ref['in_review']}",
+            ),
             Visit("case list", "/cases/", r"Cases"),
             Visit("permits register", "/permits/", r"Permits"),
             Visit("permit", f"/permits/{permit}/", rf"Permit {permit} \(.+\)"),
@@ -80,12 +86,17 @@ def pages(w: World) -> dict[str, list[Visit]]:
         "senior_reviewer": [
             Visit("case awaiting countersignature", f"/cases/{ref['awaiting']}/", rf"Case {ref['awaiting']} \(.+\)"),
             Visit("reports", "/reports/", r"Management reports"),
+            Visit("routing rules", "/review/routing/", r"Routing rules"),
         ],
         "rule_admin": [
             Visit("rule sets", "/rules/", r"Rule sets"),
             Visit("draft rule set", f"/rules/{w.draft_rules.label}/", rf"Rule set {w.draft_rules.label}"),
+            Visit("diff", f"/rules/{w.draft_rules.label}/diff/", rf"Diff · {w.draft_rules.label}"),
+            Visit("dry run", f"/rules/{w.draft_rules.label}/dry-run/", rf"Dry run · {w.draft_rules.label}"),
+            Visit("start a re-check", "/rechecks/new/", r"Start a re-check"),
             Visit("re-check run", f"/rechecks/runs/{w.run.pk}/", rf"Re-check {w.run.pk}"),
         ],
+        "org_admin": [Visit("organisation", "/organisation/", r"Members of .+")],
         "auditor": [
             Visit("approved case", f"/cases/{ref['approved']}/", rf"Case {ref['approved']} \(.+\)"),
             Visit("reports", "/reports/", r"Management reports"),
@@ -194,7 +205,7 @@ def title_problem(page, where: str, title: str) -> list[str]:
     return [] if re.fullmatch(title + re.escape(SITE), actual) else [f"{where}: title {actual!r} is not {title!r}"]
 
 
-@pytest.mark.parametrize("role", ["officer", "reviewer", "senior_reviewer", "rule_admin", "auditor"])
+@pytest.mark.parametrize("role", ["officer", "reviewer", "senior_reviewer", "rule_admin", "org_admin", "auditor"])
 def test_main_pages_of_each_role_pass_axe_and_say_where_you_are(live_server, page, world, role):
     sign_in(page, live_server.url, world.users[role].username)
     problems = []
