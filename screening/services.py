@@ -220,9 +220,12 @@ def case_screen(*, case_id: int, trigger: str = "submission") -> Screening:
     version = rule_set_in_force()
     document = case_document(case)
     digest = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
-    existing = Screening.objects.filter(case=case, version=version, facts_digest=digest, trigger=trigger).first()
-    if existing is not None:
-        return existing
+    # A submission's screening is stored only here, and only with the case's move from submitted to screened in
+    # the same transaction (the case never returns to submitted): a case still submitted has none to look for.
+    if trigger != "submission" or case.status != CaseStatus.SUBMITTED:
+        existing = Screening.objects.filter(case=case, version=version, facts_digest=digest, trigger=trigger).first()
+        if existing is not None:
+            return existing
     if trigger == "submission" and case.status != CaseStatus.SUBMITTED:
         # A submission's task delivered late (a worker started after the case was screened, or decided): the
         # submission was screened already, perhaps under an older version, and that screening is the one the
