@@ -15,16 +15,11 @@ Where they are called from, one place per event:
 import logging
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
+from accounts.mail import mail_after_commit
 from accounts.models import User
 from accounts.roles import Role
-from accounts.services import user_language
 from cases.models import Case
 from cases.vocab import CaseStatus
 
@@ -32,27 +27,8 @@ logger = logging.getLogger(__name__)
 
 
 def _send_after_commit(*, template: str, context: dict[str, Any], recipients: list[User]) -> None:
-    people = {user.email: user for user in recipients if user.email}
-    if not people:
-        return
     context = {**context, "case_path": reverse("cases:detail", kwargs={"reference": context["case"].reference})}
-    rendered: dict[str, tuple[str, str]] = {}
-    # One message per person, in their language: officers of one exporter, or the senior reviewers, do not see
-    # each other's addresses, and each reads the message as they read the site.
-    messages = []
-    for to, person in sorted(people.items()):
-        language = user_language(person)
-        if language not in rendered:
-            with translation.override(language):
-                subject = " ".join(render_to_string(f"review/email/{template}_subject.txt", context).split())
-                rendered[language] = (subject, render_to_string(f"review/email/{template}.txt", context))
-        subject, body = rendered[language]
-        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to]))
-
-    def send() -> None:
-        get_connection().send_messages(messages)
-
-    transaction.on_commit(send, robust=True)
+    mail_after_commit(template=f"review/email/{template}", context=context, recipients=recipients)
 
 
 def notify_assigned(*, case: Case, assignee: User, by: User) -> None:

@@ -4,16 +4,11 @@ the state being written) and sent only once it commits: a change that rolls back
 
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
+from accounts.mail import mail_after_commit
 from accounts.models import User
 from accounts.roles import Role
-from accounts.services import user_language
 from cases.models import Case
 
 from .models import InformationRequest
@@ -35,24 +30,9 @@ def reviewer_holding(case: Case) -> User | None:
 
 
 def _send_after_commit(*, template: str, request: InformationRequest, recipients: list[User], **extra: Any) -> None:
-    people = {user.email: user for user in recipients if user.email}
-    if not people:
-        return
     path = reverse("rfis:detail", kwargs={"reference": request.case.reference, "pk": request.pk})
     context = {"request": request, "case": request.case, "request_path": path, **extra}
-    rendered: dict[str, tuple[str, str]] = {}
-    # One message per person, in their language (a reminder sent by the nightly task as much as a request sent by a
-    # reviewer): officers of one exporter do not see each other's addresses.
-    messages = []
-    for to, person in sorted(people.items()):
-        language = user_language(person)
-        if language not in rendered:
-            with translation.override(language):
-                subject = " ".join(render_to_string(f"rfis/email/{template}_subject.txt", context).split())
-                rendered[language] = (subject, render_to_string(f"rfis/email/{template}.txt", context))
-        subject, body = rendered[language]
-        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to]))
-    transaction.on_commit(lambda: get_connection().send_messages(messages), robust=True)
+    mail_after_commit(template=f"rfis/email/{template}", context=context, recipients=recipients)
 
 
 def notify_opened(request: InformationRequest) -> None:
