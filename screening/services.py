@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
-from audit.services import audit_record
+from audit.services import audit_in_one_insert, audit_record
 
 from .models import Rule, RuleSetVersion, Screening
 from .packs import export_pack, rule_fields_from_pack, rule_to_pack, write_pack_rows
@@ -238,38 +238,40 @@ def case_screen(*, case_id: int, trigger: str = "submission") -> Screening:
         # A submitted case passed the completeness check; a document that still fails is a bug to see, not hide.
         raise ValueError(f"{case.reference} does not make a valid case document: {errors}")
     determination = screen(document, version=version)
-    screening = Screening.objects.create(
-        case=case,
-        version=version,
-        trigger=trigger,
-        decisive_date=case.decisive_date,
-        outcome=determination["outcome"],
-        determination=determination,
-        facts_digest=digest,
-    )
-    # Party matches become work for reviewers, once per party, entry and entry content.
-    from parties.services import potential_matches_raise
+    # The events of the screening (stored, the status change, the routing) go in as one INSERT.
+    with audit_in_one_insert():
+        screening = Screening.objects.create(
+            case=case,
+            version=version,
+            trigger=trigger,
+            decisive_date=case.decisive_date,
+            outcome=determination["outcome"],
+            determination=determination,
+            facts_digest=digest,
+        )
+        # Party matches become work for reviewers, once per party, entry and entry content.
+        from parties.services import potential_matches_raise
 
-    potential_matches_raise(case=case, determination=determination)
-    audit_record(
-        actor=None,
-        verb="case.screened",
-        target=screening,
-        case=case,
-        organisation=case.organisation,
-        after={
-            "outcome": screening.outcome,
-            "rule_set": version.label,
-            "reasons": [r["rule"] for r in determination["reasons"]],
-        },
-    )
-    if case.status == CaseStatus.SUBMITTED:
-        # This function's transaction holds the transition and lets its failures out: no savepoint needed. The
-        # routing it sets off takes the screening stored above rather than read it back.
-        with offering_stored_screening(screening):
-            case_transition(
-                case=case, action="screen", actor=None, message=f"Screened under {version.label}", savepoint=False
-            )
+        potential_matches_raise(case=case, determination=determination)
+        audit_record(
+            actor=None,
+            verb="case.screened",
+            target=screening,
+            case=case,
+            organisation=case.organisation,
+            after={
+                "outcome": screening.outcome,
+                "rule_set": version.label,
+                "reasons": [r["rule"] for r in determination["reasons"]],
+            },
+        )
+        if case.status == CaseStatus.SUBMITTED:
+            # This function's transaction holds the transition and lets its failures out: no savepoint needed. The
+            # routing it sets off takes the screening stored above rather than read it back.
+            with offering_stored_screening(screening):
+                case_transition(
+                    case=case, action="screen", actor=None, message=f"Screened under {version.label}", savepoint=False
+                )
     return screening
 
 

@@ -4,6 +4,7 @@ what an event points at is refused, and no code outside audit/ writes to it exce
 The model's own refusals and the PostgreSQL trigger against raw UPDATE and DELETE are in test_infrastructure; this
 adds a statement without a WHERE, the trigger's presence in the catalogue, and the application's other doors."""
 
+import io
 import re
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from django.test import Client, RequestFactory
 
 from accounts.models import User
 from audit.models import AuditEvent
-from audit.services import audit_record
+from audit.services import audit_in_one_insert, audit_record
 
 from .factories import make_case
 
@@ -110,3 +111,41 @@ def test_no_code_outside_audit_writes_the_trail_but_audit_record():
             if WRITES.search(line):
                 offenders.append(f"{relative}:{number}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_events_recorded_in_one_insert_keep_their_order_and_vanish_with_an_error(officer, django_assert_num_queries):
+    before = AuditEvent.objects.count()
+    with django_assert_num_queries(2), audit_in_one_insert():  # the count inside, and the one INSERT
+        for n in range(3):
+            audit_record(actor=officer, verb=f"test.batched{n}", target=officer)
+        with audit_in_one_insert():  # an inner block is part of the outer one
+            audit_record(actor=None, verb="test.batched3", target=officer)
+        assert AuditEvent.objects.count() == before  # not written until the block ends
+    events = list(AuditEvent.objects.filter(verb__startswith="test.batched").order_by("at", "id"))
+    assert [e.verb for e in events] == [f"test.batched{n}" for n in range(4)]
+    assert [e.pk for e in events] == sorted(e.pk for e in events)
+    assert [e.actor_name for e in events] == ["officer"] * 3 + ["system"]
+
+    with pytest.raises(ValueError), transaction.atomic(), audit_in_one_insert():
+        audit_record(actor=officer, verb="test.lost", target=officer)
+        raise ValueError("the change fails")
+    assert not AuditEvent.objects.filter(verb="test.lost").exists()
+    # Outside a block every event is written at once.
+    audit_record(actor=officer, verb="test.alone", target=officer)
+    assert AuditEvent.objects.filter(verb="test.alone").exists()
+
+
+def test_a_screening_writes_its_events_in_one_statement_in_order(officer, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.services import case_submit
+
+    call_command("load_rule_pack", "--publish", stdout=io.StringIO())
+    case = make_case(officer)
+    with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True):
+        case_submit(case=case, actor=officer)
+    inserts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('INSERT INTO "audit_auditevent"')]
+    assert len(inserts) == 2  # the submission's event; the screening's three
+    verbs = list(AuditEvent.objects.filter(case=case).order_by("at", "id").values_list("verb", flat=True))
+    assert verbs[-4:] == ["case.submit", "case.screened", "case.screen", "case.routed"]
