@@ -21,7 +21,7 @@ from cases.workflow import allowed_actions
 from .forms import CloseForm, CountersignForm, NoteForm, ReasonForm, ReassignForm, RecommendForm
 from .models import CaseNote, Recommendation
 from .selectors import assignment_of, case_notes_for, clock_for
-from .services import REASSIGNABLE, may_write_note, pending_recommendation
+from .services import REASSIGNABLE, may_write_note
 
 RFI_INCLUDE = "rfis/_case_requests.html"
 
@@ -128,7 +128,12 @@ def review_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     if not user.role_set & CASE_READER_ROLES or case.status == "draft":
         return context
     assignment = assignment_of(case)
-    pending = pending_recommendation(case)
+    recommendations = list(
+        case.recommendations.select_related("reviewer", "countersigned_by").prefetch_related("refusal_reasons")
+    )
+    # The newest recommendation still waiting for a countersignature, as `pending_recommendation` reads it, taken
+    # from the list the panel shows anyway (same order) rather than asked for again.
+    pending = next((r for r in recommendations if r.needs_countersignature and r.countersigned_by_id is None), None)
     clock = clock_for(case)
     today = timezone.localdate()
     may = review_may(user=user, case=case, assignment=assignment, pending=pending)
@@ -140,9 +145,7 @@ def review_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "any": any(may.values()),
         "clock": clock,
         "urgency": clock.urgency(today) if clock else None,
-        "recommendations": list(
-            case.recommendations.select_related("reviewer", "countersigned_by").prefetch_related("refusal_reasons")
-        ),
+        "recommendations": recommendations,
     }
     context.update(
         recommend_form=RecommendForm(),

@@ -480,3 +480,16 @@ def test_requests_for_information_on_the_case_page(screened, reviewer, officer):
     assert rfi_new in page and 'id="information-requests"' in page
     page = client_for(officer).get(case_page(case)).content.decode()
     assert rfi_new not in page and 'id="information-requests"' in page
+
+
+def test_the_case_page_reads_the_recommendations_once(screened, senior_reviewer, second_senior):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = refuse(case_claim(case=screened(**GALLIUM_TO_US), actor=senior_reviewer), senior_reviewer).case
+    client = client_for(second_senior)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(case_page(case)).content.decode()
+    assert action(case, "countersign") in page
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "review_recommendation"')]
+    assert len(reads) == 1, reads
