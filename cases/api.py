@@ -47,6 +47,7 @@ from .services import (
     case_withdraw,
 )
 from .uploads import UploadRejected
+from .vocab import CaseStatus
 from .workflow import CaseChanged, TransitionNotAllowed
 
 
@@ -294,8 +295,11 @@ class CaseSubmitApi(CaseApiView):
         action = self.validated(CaseActionSerializer)
         self.check_version(case, action.validated_data.get("version"))
         submitted = case_submit(case=case, actor=request.user)
-        # Read again for the status screening may have moved it to; its facts are those submit just loaded.
-        return self.case_response(case_reread_for_user(user=request.user, case=submitted))
+        if submitted.status == CaseStatus.SUBMITTED:
+            # Not screened in-process (which leaves the case its header): read again for the status a worker's
+            # screening may have moved it to; its facts are those submit just loaded.
+            submitted = case_reread_for_user(user=request.user, case=submitted)
+        return self.case_response(submitted)
 
 
 class CaseWithdrawApi(CaseApiView):

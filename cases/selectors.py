@@ -118,12 +118,18 @@ def case_reread_for_user(*, user: User, case: Case) -> Case:
 # tasks run in-process (the embedded default) the screening runs right then and takes them instead of reading
 # them again; with a worker it runs elsewhere and reads them. Keyed by the case's version after submission: a
 # submitted case's facts can no longer change, and any other change to the case moves its version on.
-_offered_facts: ContextVar[tuple[int, int, dict[str, list]] | None] = ContextVar("offered_facts", default=None)
+# `taken` receives the case the screening took them for, so the submission can answer with the header the
+# screening left (see case_submit).
+_offered_facts: ContextVar[tuple[int, int, dict[str, list], list[Case]] | None] = ContextVar(
+    "offered_facts", default=None
+)
 
 
 @contextmanager
-def offering_facts(*, case_id: int, version: int, facts: dict[str, list]) -> Iterator[None]:
-    token = _offered_facts.set((case_id, version, facts))
+def offering_facts(
+    *, case_id: int, version: int, facts: dict[str, list], taken: list[Case] | None = None
+) -> Iterator[None]:
+    token = _offered_facts.set((case_id, version, facts, [] if taken is None else taken))
     try:
         yield
     finally:
@@ -136,6 +142,7 @@ def case_lock_for_screening(*, case_id: int) -> Case:
     case = Case.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=case_id)
     offered = _offered_facts.get()
     if offered is not None and offered[:2] == (case.pk, case.version):
+        offered[3].append(case)
         return hold_facts(case, offered[2])
     prefetch_related_objects([case], *_fact_lookups()[:2])  # items and parties; documents are not screened
     return case

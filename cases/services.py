@@ -339,20 +339,30 @@ def case_submit(*, case: Case, actor: User) -> Case:
         case = case_transition(case=case, action="submit", actor=actor, savepoint=False, submitted_at=timezone.now())
     # The transition re-reads the header and drops the facts; they have not changed, so the case keeps them.
     hold_facts(case, facts)
-    case_id, version = case.pk, case.version
     # robust: a broker that is down must not turn a committed submission into an error page; the case stays
     # "submitted" and is visible as unscreened.
-    transaction.on_commit(lambda: _enqueue_screening(case_id, version, facts, in_force), robust=True)
+    version = case.version
+    transaction.on_commit(lambda: _enqueue_screening(case, version, facts, in_force), robust=True)
     return case
 
 
-def _enqueue_screening(case_id: int, version: int, facts: dict[str, list], in_force: dict) -> None:
+def _enqueue_screening(case: Case, version: int, facts: dict[str, list], in_force: dict) -> None:
     # After commit, so the worker sees the submitted case; imported here because screening depends on cases.
     from screening.selectors import rule_set_in_force_read_once
     from screening.tasks import screen_case
 
-    with offering_facts(case_id=case_id, version=version, facts=facts), rule_set_in_force_read_once(in_force):
-        screen_case.delay(case_id)
+    taken: list[Case] = []
+    with (
+        offering_facts(case_id=case.pk, version=version, facts=facts, taken=taken),
+        rule_set_in_force_read_once(in_force),
+    ):
+        screen_case.delay(case.pk)
+    if taken:
+        # Screened in-process and committed (a failure does not get here): the case as the screening left it,
+        # its row locked from its read to its commit, is the header stored now. The last to take the facts is
+        # the attempt that committed. A worker's screening is not seen here.
+        screened = taken[-1]
+        case.status, case.version, case.updated_at = screened.status, screened.version, screened.updated_at
 
 
 @transaction.atomic

@@ -128,10 +128,13 @@ def test_submit_answers_what_a_read_answers(officer):
         f"{API}/{reference}/documents", {"doc_type": "end_user_certificate", "file": pdf}, format="multipart"
     )
     assert uploaded.status_code == 201, uploaded.json()
-    submitted = client.post(f"{API}/{reference}/submit", {}, format="json")
+    with CaptureQueriesContext(connection) as ctx:
+        submitted = client.post(f"{API}/{reference}/submit", {}, format="json")
     assert submitted.status_code == 200, submitted.json()
-    # Screening ran on commit, with the facts the submission had loaded; the answer shows the status it left.
+    # Screening ran on commit, with the facts the submission had loaded; the answer shows the status it left,
+    # taken from the screening rather than read again: the case is read to submit and locked to screen, no more.
     assert submitted.json()["status"] == "screened"
+    assert len([q for q in ctx.captured_queries if q["sql"].startswith('SELECT "cases_case"')]) == 2
     assert submitted.json() == client.get(f"{API}/{reference}").json()
     # Screening again reads the facts from the database: the same document, so the same stored screening.
     case = Case.objects.get(reference=reference)
