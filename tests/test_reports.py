@@ -283,12 +283,23 @@ def test_information_request_rate_of_decided_cases(decided_set):
 TODAY = date(2026, 3, 2)
 
 
-def permit(case, version, licence_type, reviewer, *, valid_to: date, status=PermitStatus.ISSUED, holder=None) -> Permit:
+def permit(
+    case,
+    version,
+    licence_type,
+    reviewer,
+    *,
+    valid_to: date,
+    valid_from: date = date(2026, 1, 1),
+    status=PermitStatus.ISSUED,
+    screened_on: date = TODAY,
+    outcome: str = "licence_required",
+) -> Permit:
     screening = Screening.objects.create(
         case=case,
         version=version,
-        decisive_date=TODAY,
-        outcome="licence_required",
+        decisive_date=screened_on,
+        outcome=outcome,
         determination={},
         facts_digest=f"{case.pk:064d}",
     )
@@ -302,7 +313,7 @@ def permit(case, version, licence_type, reviewer, *, valid_to: date, status=Perm
         destination_country="DE",
         end_user_name="Stuttgart Antriebstechnik GmbH",
         end_user_country="DE",
-        valid_from=date(2026, 1, 1),
+        valid_from=valid_from,
         valid_to=valid_to,
         status=status,
         issued_by=reviewer,
@@ -570,27 +581,15 @@ def _fill(n: int, officer, reviewer, version, licence_type, calendar, today: dat
         )
         if i % 2:
             ask(case, reviewer)
-        screening = Screening.objects.create(
-            case=case,
-            version=version,
-            decisive_date=started,
-            outcome=["licence_required", "prohibited"][i % 2],
-            determination={},
-            facts_digest=f"{case.pk:064d}",
-        )
-        p = Permit.objects.create(
-            number=f"PRM-Q-{case.pk:05d}",
-            organisation=case.organisation,
-            case=case,
-            rule_set=version,
-            screening=screening,
-            licence_type=licence_type,
-            destination_country="DE",
-            end_user_name="End user",
-            end_user_country="DE",
+        p = permit(
+            case,
+            version,
+            licence_type,
+            reviewer,
             valid_from=today - timedelta(days=10),
             valid_to=today + timedelta(days=i % 60),
-            issued_by=reviewer,
+            screened_on=started,
+            outcome=["licence_required", "prohibited"][i % 2],
         )
         line(p, reviewer, used=("95", "0.00"))
         run = _run(version, today - timedelta(days=i % 50))
