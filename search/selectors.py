@@ -8,6 +8,7 @@ counts of items and parties are subqueries too, so a page is two queries (count 
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -119,36 +120,15 @@ def _order(sort: str | None) -> tuple:
     return SORTS.get(sort or DEFAULT_SORT, SORTS[DEFAULT_SORT]).order
 
 
-def case_search(
-    *,
-    user: User,
-    q: str | None = None,
-    status: str | None = None,
-    outcome: str | None = None,
-    destination: str | None = None,
-    licence_type: str | None = None,
-    queue_id: int | None = None,
-    assignee_id: int | None = None,
-    submitted_from: date | None = None,
-    submitted_to: date | None = None,
-    sort: str | None = None,
-) -> QuerySet[Case]:
+def case_search(*, user: User, q: str | None = None, sort: str | None = None, **filters: Any) -> QuerySet[Case]:
     """The cases `user` may see that match every filter given; a filter left empty does not narrow the list.
+    `filters` are `_filtered`'s keywords (status, outcome, destination, licence_type, queue_id, assignee_id,
+    submitted_from, submitted_to): one list of them, which `CaseSearchResults` passes on the same way.
 
     Queue, assignee and screening outcome are the authority's working data: they narrow only the lists of those
-    who read all cases, and are ignored for anyone else. The list page reads its pages through `case_search_results`,
+    who read all cases, and are ignored for anyone else. The list page reads its pages through `CaseSearchResults`,
     the same cases found another way; this queryset is the whole list, as the CSV export streams it."""
-    qs = _filtered(
-        user=user,
-        status=status,
-        outcome=outcome,
-        destination=destination,
-        licence_type=licence_type,
-        queue_id=queue_id,
-        assignee_id=assignee_id,
-        submitted_from=submitted_from,
-        submitted_to=submitted_to,
-    )
+    qs = _filtered(user=user, **filters)
     if q and (q := q.strip()):
         # One IN over the ids the matches find, as a UNION ALL: each branch reads its own index and PostgreSQL
         # joins the ids to the cases. The same test written as `reference LIKE … OR id IN (…) OR id IN (…)` can use
