@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from parties.importers import PARSERS
+from parties.services import LIST_KEY_PATTERN
 
 FORMAT_LABELS = {
     "csl": _("US Consolidated Screening List (CSV, plain or gzip)"),
@@ -36,7 +37,7 @@ class MultipleFileField(forms.FileField):
 class ListImportForm(forms.Form):
     list_key = forms.RegexField(
         label=_("List"),
-        regex=r"^[A-Z0-9][A-Z0-9_-]{1,63}$",
+        regex=LIST_KEY_PATTERN,
         max_length=64,
         error_messages={"invalid": _("Use capitals, digits, '-' and '_' (e.g. US-CSL).")},
         help_text=_("The list's name: an existing list gets a new version, a new name starts a list."),
