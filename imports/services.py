@@ -23,12 +23,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.roles import Role
 from audit.services import audit_record
 from cases.uploads import clean_filename
 
 from .models import ImportJob
 from .progress import JobProgress
+from .selectors import may_import
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # A running job whose progress has not moved for this long was left by a worker that died (its import's
@@ -46,7 +46,7 @@ class ImportRefused(Exception):
 
 
 def _require_rule_admin(actor: User) -> None:
-    if not getattr(actor, "is_authenticated", False) or not actor.has_role(Role.RULE_ADMIN):
+    if not may_import(actor):
         raise PermissionDenied("Only rule admins may import lists and rule packs.")
 
 
