@@ -186,25 +186,26 @@ def _files_on_disk(job: ImportJob) -> Iterator[list[Path]]:
 
 def _finish(job: ImportJob, *, ok: bool, message: str, errors=(), summary=None, **links) -> ImportJob:
     status = ImportJob.Status.DONE if ok else ImportJob.Status.FAILED
+    summary, errors, now = summary or {}, list(errors), timezone.now()
     with transaction.atomic():
         fields = {
             "status": status,
             "message": message,
-            "errors": list(errors),
-            "summary": summary or {},
-            "finished_at": timezone.now(),
-            "updated_at": timezone.now(),
+            "errors": errors,
+            "summary": summary,
+            "finished_at": now,
+            "updated_at": now,
             **links,
         }
         if ok:
-            fields["done"] = fields["total"] = (summary or {}).get("rows", 0)
+            fields["done"] = fields["total"] = summary.get("rows", 0)
         if ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(**fields) == 1:
             audit_record(
                 actor=None,
                 verb="import_job.done" if ok else "import_job.failed",
                 target=job,
                 before={"status": ImportJob.Status.RUNNING},
-                after={"status": status, "message": message, "errors": list(errors)[:20], **(summary or {})},
+                after={"status": status, "message": message, "errors": errors[:20], **summary},
             )
     job.refresh_from_db()
     return job
@@ -283,7 +284,8 @@ def _run_rule_pack(job: ImportJob, progress: JobProgress) -> ImportJob:
     [stored] = job.files
     with default_storage.open(stored["stored"], "rb") as source:
         pack = json.loads(source.read().decode("utf-8-sig"))  # as the upload form read it
-    progress.write(stage=ImportJob.Stage.WRITING, done=0, total=pack_row_count(pack))
+    rows = pack_row_count(pack)
+    progress.write(stage=ImportJob.Stage.WRITING, done=0, total=rows)
     version = rule_set_import(
         pack=pack, actor=job.requested_by, label=job.options.get("label") or None, progress=progress
     )
@@ -291,6 +293,6 @@ def _run_rule_pack(job: ImportJob, progress: JobProgress) -> ImportJob:
         job,
         ok=True,
         message=f"Rule pack imported as draft {version.label}.",
-        summary={"rows": pack_row_count(pack), "label": version.label},
+        summary={"rows": rows, "label": version.label},
         rule_set_version=version,
     )
