@@ -32,7 +32,8 @@ def _decimal(value) -> Decimal | None:
     return Decimal(str(value))
 
 
-def _rows(sql: str, column: str, ids: list[int]) -> list[tuple]:
+def rows_for_ids(sql: str, column: str, ids: list[int]) -> list[tuple]:
+    """The rows of `sql`, whose `{where}` becomes "`column` is one of `ids`"."""
     condition, params = ids_condition(column, ids)
     with connection.cursor() as cursor:
         cursor.execute(sql.format(where=condition), params)
@@ -45,7 +46,7 @@ def case_documents(case_ids) -> dict[int, dict]:
         return {}
     # Items first: their ids select the elements and content through the index on item_id (a filter on the
     # items' case made PostgreSQL scan the whole elements table for every chunk).
-    item_rows = _rows(
+    item_rows = rows_for_ids(
         "SELECT id, case_id, description, kind, control_code, hs_code, produced_in, origin_country, "
         "technology_origin, value_amount, value_currency, quantity_amount, quantity_unit, deep_processed, "
         "technology_area, public_domain FROM cases_item WHERE {where} ORDER BY position, id",
@@ -54,7 +55,7 @@ def case_documents(case_ids) -> dict[int, dict]:
     )
     item_ids = [row[0] for row in item_rows]
     elements = defaultdict(list)
-    for item_id, element, form, fraction in _rows(
+    for item_id, element, form, fraction in rows_for_ids(
         "SELECT item_id, element, form, mass_fraction FROM cases_itemelement WHERE {where} ORDER BY id",
         "item_id",
         item_ids,
@@ -64,7 +65,7 @@ def case_documents(case_ids) -> dict[int, dict]:
             entry["mass_fraction"] = _share(_decimal(fraction))
         elements[item_id].append(entry)
     content = defaultdict(list)
-    for item_id, origin, share, code, element, form in _rows(
+    for item_id, origin, share, code, element, form in rows_for_ids(
         "SELECT item_id, origin_country, value_share, control_code, element, form FROM cases_itemcontent "
         "WHERE {where} ORDER BY id",
         "item_id",
@@ -106,14 +107,14 @@ def case_documents(case_ids) -> dict[int, dict]:
             doc["technology_area"] = technology_area
         doc["public_domain"] = bool(public_domain)
         items[case_id].append(doc)
-    party_rows = _rows(
+    party_rows = rows_for_ids(
         "SELECT id, case_id, role, name, country, category, address FROM cases_party WHERE {where} "
         "ORDER BY position, id",
         "case_id",
         case_ids,
     )
     owners = defaultdict(list)
-    for party_id, name, share, country in _rows(
+    for party_id, name, share, country in rows_for_ids(
         "SELECT party_id, name, share, country FROM cases_partyowner WHERE {where} ORDER BY id",
         "party_id",
         [row[0] for row in party_rows],
@@ -134,7 +135,7 @@ def case_documents(case_ids) -> dict[int, dict]:
     for (
         case_id, reference, decisive_date, exporter_name, exporter_country, transaction, destination_country,
         end_use_categories, authority_notified, end_use_description,
-    ) in _rows(
+    ) in rows_for_ids(
         'SELECT c.id, c.reference, c.decisive_date, o.name, o.country, c."transaction", c.destination_country, '
         "c.end_use_categories, c.authority_notified, c.end_use_description FROM cases_case c "
         "JOIN accounts_organisation o ON o.id = c.organisation_id WHERE {where}",

@@ -5,6 +5,7 @@ Every step is idempotent, so a redelivered task or a resumed run changes nothing
 run and index, findings per run and permit, and the counters move only with the conditional UPDATE that marks a
 chunk done. See docs/rechecks.md."""
 
+import json
 from collections.abc import Iterable
 from datetime import date, timedelta
 from threading import Lock
@@ -22,7 +23,7 @@ from accounts.roles import Role
 from audit.services import audit_record
 from permits.models import Permit, PermitStatus
 
-from .casefacts import case_documents, ids_condition
+from .casefacts import case_documents, rows_for_ids
 from .facets import FULL, permit_facets, split_party_value, touched_facets, window_edges, window_reach
 from .models import Finding, PermitFacet, RecheckChunk, RecheckRun, Trigger
 
@@ -374,21 +375,14 @@ def _context(run: RecheckRun) -> dict:
 def _permit_rows(permit_ids: list[int], *, with_determination: bool) -> list[tuple[int, int, dict | None]]:
     """(permit, case, stored determination or None) for each permit, by id. Plain SQL with the ids as one
     parameter (see casefacts); the stored determination, a large JSON document, only when it is the old side."""
-    import json
-
-    from django.db import connection
-
-    condition, params = ids_condition("p.id", list(permit_ids))
     if with_determination:
         sql = (
             "SELECT p.id, p.case_id, s.determination FROM permits_permit p "
-            f"JOIN screening_screening s ON s.id = p.screening_id WHERE {condition} ORDER BY p.id"
+            "JOIN screening_screening s ON s.id = p.screening_id WHERE {where} ORDER BY p.id"
         )
     else:
-        sql = f"SELECT p.id, p.case_id, NULL FROM permits_permit p WHERE {condition} ORDER BY p.id"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        sql = "SELECT p.id, p.case_id, NULL FROM permits_permit p WHERE {where} ORDER BY p.id"
+    rows = rows_for_ids(sql, "p.id", list(permit_ids))
     # A JSON column read without the ORM is its text.
     return [(pk, case_id, json.loads(d) if isinstance(d, str) else d) for pk, case_id, d in rows]
 
