@@ -137,10 +137,16 @@ def user_send_password_setup(*, user: User, base_url: str) -> None:
     transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
 
 
+def language_offered(language: str) -> bool:
+    """Whether this site offers `language` (a code of settings.LANGUAGES); Django itself would take any language it
+    has a catalogue for."""
+    return language in dict(settings.LANGUAGES)
+
+
 def user_language(user: User) -> str:
     """The language to write to this person in: their choice, else the site's default. An e-mail goes out in the
     reader's language, not in that of whoever's action sent it."""
-    return user.language if user.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return user.language if language_offered(user.language) else settings.LANGUAGE_CODE
 
 
 def user_set_language(*, user: User, language: str) -> None:
@@ -148,7 +154,7 @@ def user_set_language(*, user: User, language: str) -> None:
 
     A preference, not a decision of the case work: no audit event, as for a password change of one's own.
     """
-    if language not in dict(settings.LANGUAGES):
+    if not language_offered(language):
         raise ValidationError({"language": _("Choose one of the languages offered.")})
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language

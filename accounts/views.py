@@ -17,7 +17,7 @@ from cases.vocab import CaseStatus
 from .forms import LoginForm, OfficerAddForm
 from .roles import Role
 from .selectors import organisation_members
-from .services import AccountError, organisation_officer_add, user_set_language
+from .services import AccountError, language_offered, organisation_officer_add, user_set_language
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -51,7 +51,7 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         # A language chosen earlier, perhaps in another browser, holds from this sign-in on.
         language = form.get_user().language
-        if language in dict(settings.LANGUAGES):
+        if language_offered(language):
             remember_language(response, language)
         return response
 
@@ -62,7 +62,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     and for a signed-in person their preference too. Anyone may switch, the login page's visitors included."""
     response = set_language(request)
     language = request.POST.get("language", "")
-    if not (language in dict(settings.LANGUAGES) and check_for_language(language)):
+    if not (language_offered(language) and check_for_language(language)):
         # Django sets any language it has a catalogue for; this site offers only the ones in its settings.
         response.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
     elif request.user.is_authenticated:
