@@ -98,3 +98,11 @@ def test_release_and_direct_approval(screened, officer, reviewer):
         url(screened, "recommend"), {"recommendation": "approve", "reasons": "Again."}, format="json"
     )
     assert response.status_code == 409
+
+
+def test_an_outsider_gets_404_before_the_body_is_read(screened, other_officer):
+    """The case is looked up first: a bad body does not tell an outsider (with a 400) that the reference exists."""
+    for action in ("recommend", "countersign", "release"):
+        response = client_for(other_officer).post(url(screened, action), {"reason": "x" * 3000}, format="json")
+        assert response.status_code == 404, action
+    assert Case.objects.get(pk=screened.pk).status == screened.status

@@ -493,3 +493,13 @@ def test_the_case_page_reads_the_recommendations_once(screened, senior_reviewer,
     assert action(case, "countersign") in page
     reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "review_recommendation"')]
     assert len(reads) == 1, reads
+
+
+def test_the_findings_panel_is_only_for_those_who_may_read_findings(reviewer, officer):
+    from review.selectors import open_stricter_findings
+
+    assert open_stricter_findings(user=reviewer) == 0
+    assert open_stricter_findings(user=officer) is None
+    page = Client()
+    page.force_login(reviewer)
+    assert 'id="findings-title"' in page.get(reverse("review:home")).content.decode()
