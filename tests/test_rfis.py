@@ -399,6 +399,15 @@ def test_api_404_across_organisations_and_403_for_the_wrong_reviewer(asked, othe
     assert InformationRequest.objects.get().status == "open"
 
 
+def test_someone_elses_request_answers_on_the_api_exactly_like_one_that_does_not_exist(asked, other_officer):
+    # Ids are sequential: a different message for a taken id would tell an outsider that it is taken.
+    client = client_for(other_officer)
+    theirs = client.get(f"/api/v1/information-requests/{asked.pk}")
+    missing = client.get(f"/api/v1/information-requests/{asked.pk + 1000}")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json()
+
+
 def test_api_list_queries_do_not_grow_with_requests(in_review, officer, reviewer, django_assert_max_num_queries):
     for n in range(3):
         request = information_request_open(
