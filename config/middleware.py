@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -90,28 +91,40 @@ class RequestSizeLimitMiddleware:
             logger.warning(
                 "Refused %s %s: body of %d bytes over the %d limit", request.method, request.path, length, limit
             )
-            return _refused(
-                request,
-                413,
-                _("Request too large"),
-                _(
-                    "The request is %(size)s MB, more than the %(limit)s MB this service accepts at once. "
-                    "Each document may be at most %(document)s MB; send fewer or smaller files."
+            with _senders_language(request):
+                return _refused(
+                    request,
+                    413,
+                    _("Request too large"),
+                    _(
+                        "The request is %(size)s MB, more than the %(limit)s MB this service accepts at once. "
+                        "Each document may be at most %(document)s MB; send fewer or smaller files."
+                    )
+                    % {
+                        "size": _megabytes(length),
+                        "limit": _megabytes(limit),
+                        "document": _megabytes(settings.DOCUMENT_MAX_BYTES),
+                    },
                 )
-                % {
-                    "size": _megabytes(length),
-                    "limit": _megabytes(limit),
-                    "document": _megabytes(settings.DOCUMENT_MAX_BYTES),
-                },
-            )
         if length is None and request.META.get("HTTP_TRANSFER_ENCODING"):
-            return _refused(
-                request,
-                411,
-                _("Length required"),
-                _("Send the request with a Content-Length header: a body sent in chunks without one is not accepted."),
-            )
+            with _senders_language(request):
+                return _refused(
+                    request,
+                    411,
+                    _("Length required"),
+                    _(
+                        "Send the request with a Content-Length header: a body sent in chunks without one is not "
+                        "accepted."
+                    ),
+                )
         return self.get_response(request)
+
+
+def _senders_language(request: HttpRequest) -> translation.override:
+    """The language LocaleMiddleware would pick from the cookie or Accept-Language. This middleware runs before it,
+    and Django never deactivates a language after a response: without this, a refusal would be written in the
+    language of whatever request the same thread served last."""
+    return translation.override(translation.get_language_from_request(request))
 
 
 def _megabytes(size: int) -> str:

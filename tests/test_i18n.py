@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -115,6 +116,13 @@ def test_a_visitor_may_switch_before_signing_in_and_a_redirect_elsewhere_is_refu
     assert response.status_code == 302 and response["Location"] == "/"
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
     assert client.get(reverse("set_language")).status_code == 405
+
+
+@pytest.mark.parametrize("template", ["500.html", "503.html", "request_refused.html"])
+def test_the_standalone_pages_name_the_language_they_are_written_in(template):
+    with translation.override("zh-hans"):
+        page = render_to_string(template, {"title": "", "message": ""})
+    assert '<html lang="zh-hans">' in page
 
 
 def test_the_footer_offers_each_language_in_its_own_name(db):

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
@@ -112,6 +113,24 @@ def test_the_refusal_page_stands_alone_with_a_title(officer):
     response = declared(page_client(officer), upload_page(make_case(officer)), 2 * GIGABYTE, UnreadBody())
     assert "<title>Request too large · Licensa</title>" in response.text
     assert response.context is None or "user" not in response.context  # rendered without the request
+
+
+def test_a_refusal_is_in_the_senders_language_not_in_that_of_the_threads_last_request(officer, settings):
+    """The cap runs before LocaleMiddleware, and a request leaves its language active in the thread that served it:
+    the refusal must still be in the language its own sender asked for."""
+    case = make_case(officer)
+    try:
+        assert Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(reverse("login")).status_code == 200
+        english = declared(page_client(officer), upload_page(case), 2 * GIGABYTE, UnreadBody())
+        assert '<html lang="en">' in english.text
+        assert "<title>Request too large · Licensa</title>" in english.text
+        chinese_client = page_client(officer)
+        chinese_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+        chinese = declared(chinese_client, upload_page(case), 2 * GIGABYTE, UnreadBody())
+        assert '<html lang="zh-hans">' in chinese.text
+        assert "<title>请求过大 · Licensa</title>" in chinese.text
+    finally:
+        translation.deactivate()
 
 
 def test_a_real_body_over_the_cap_is_refused_and_one_under_it_is_taken(officer, settings):
