@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from contextlib import nullcontext
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -82,6 +84,12 @@ def permit_for(case, reviewer, *, valid_from: date = date(2026, 1, 1)) -> Permit
     )
 
 
+def no_capture(execute=True):
+    """For `permit_on` in a transactional test, where every commit runs its on-commit callbacks at once: nothing to
+    capture."""
+    return nullcontext()
+
+
 def permit_on(officer, reviewer, capture, **case_overrides) -> Permit:
     case = make_case(officer, **case_overrides)
     with capture(execute=True):
@@ -124,3 +132,14 @@ def stop_worker(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+
+
+def wait_for(predicate, seconds: float, what: str):
+    """`predicate`'s first true value, asked every 50 ms; fails the test naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"waited {seconds} s for {what}")

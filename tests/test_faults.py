@@ -12,7 +12,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from contextlib import contextmanager
 from datetime import date
 
@@ -27,7 +26,7 @@ from rest_framework.authtoken.models import Token
 from cases.models import Case
 
 from .factories import make_case
-from .recheck_helpers import start_worker, stop_worker
+from .recheck_helpers import no_capture, start_worker, stop_worker, wait_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -153,7 +152,7 @@ class PrivateRedis:
         import redis
 
         client = redis.Redis.from_url(self.url)
-        _wait(lambda: _answers(client), 20, "the private redis-server to answer")
+        wait_for(lambda: _answers(client), 20, "the private redis-server to answer")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -173,16 +172,6 @@ def _answers(client) -> bool:
         return bool(client.ping())
     except redis.exceptions.ConnectionError:
         return False
-
-
-def _wait(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"waited {seconds} s for {what}")
 
 
 @contextmanager
@@ -208,30 +197,27 @@ def _broker_at(url: str):
         app.conf.task_always_eager = eager
 
 
-@pytest.fixture(params=[True, False], ids=["durable-redis", "redis-without-persistence"])
-def redis_server(request, tmp_path):
+def _serving_redis(folder, *, durable: bool):
+    """A private Redis, started, with this process's Celery app pointed at it; stopped afterwards."""
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
-    server = PrivateRedis(tmp_path, durable=request.param)
+    server = PrivateRedis(folder, durable=durable)
     server.start()
     try:
         with _broker_at(server.url):
             yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(params=[True, False], ids=["durable-redis", "redis-without-persistence"])
+def redis_server(request, tmp_path):
+    yield from _serving_redis(tmp_path, durable=request.param)
 
 
 @pytest.fixture
 def durable_redis(tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    server = PrivateRedis(tmp_path)
-    server.start()
-    try:
-        with _broker_at(server.url):
-            yield server
-    finally:
-        server.stop()
+    yield from _serving_redis(tmp_path, durable=True)
 
 
 def _population(officer, reviewer, app):
@@ -245,34 +231,30 @@ def _population(officer, reviewer, app):
 
     app.conf.task_always_eager = True
     publish(pack_variant("base", drop_rules=["CN-57-1"]))
-    changed = [permit_on(officer, reviewer, _NoCapture(), items=[HO_OXIDE]) for _ in range(8)]
-    same = [permit_on(officer, reviewer, _NoCapture()) for _ in range(2)]
+    changed = [permit_on(officer, reviewer, no_capture, items=[HO_OXIDE]) for _ in range(8)]
+    same = [permit_on(officer, reviewer, no_capture) for _ in range(2)]
     app.conf.task_always_eager = False
     new = publish(pack_variant("ann-57-now", drop_suspensions=["CN-70-57"]), effective_from=date(2026, 1, 1))
     return RecheckRun.objects.get(new_version=new), changed, same
 
 
-class _NoCapture:
-    """A transactional test runs on-commit callbacks at each commit: nothing to capture."""
-
-    def __call__(self, execute=True):
-        from contextlib import nullcontext
-
-        return nullcontext()
-
-
 @contextmanager
-def _permit_locked(permit):
-    """Hold a row lock on one permit. Writing a finding for it takes a key-share lock on the permit row, so the
-    chunk that holds it stops inside its recording transaction — findings written, chunk marked, not committed —
-    until the lock goes: a worker caught in the middle of a chunk, every time, with no timing."""
+def _row_locked(instance):
+    """Hold a row lock on one model instance's row, on a connection of the test's own, until the block ends."""
     with _admin_connection() as admin:
         admin.execute("BEGIN")
-        admin.execute("SELECT id FROM permits_permit WHERE id = %s FOR UPDATE", [permit.pk])
+        admin.execute(f"SELECT id FROM {instance._meta.db_table} WHERE id = %s FOR UPDATE", [instance.pk])
         try:
             yield admin
         finally:
             admin.execute("ROLLBACK")
+
+
+def _permit_locked(permit):
+    """Hold a row lock on one permit. Writing a finding for it takes a key-share lock on the permit row, so the
+    chunk that holds it stops inside its recording transaction — findings written, chunk marked, not committed —
+    until the lock goes: a worker caught in the middle of a chunk, every time, with no timing."""
+    return _row_locked(permit)
 
 
 def _blocked_backend() -> int | None:
@@ -332,17 +314,17 @@ def test_redis_restarts_while_a_worker_is_in_the_middle_of_a_run(redis_server, s
     try:
         with _permit_locked(changed[4]):
             worker = start_worker("first", redis_url=redis_server.url)
-            _wait(_blocked_backend, 90, "the worker to reach the locked permit's chunk")
+            wait_for(_blocked_backend, 90, "the worker to reach the locked permit's chunk")
             run.refresh_from_db()
             assert run.status == "running" and run.done < run.total
             redis_server.restart()  # the broker goes away under the worker and comes back
         if not redis_server.durable:
-            _wait(lambda: _chunk_of(run, changed[4]).status == "done", 60, "the interrupted chunk to finish")
+            wait_for(lambda: _chunk_of(run, changed[4]).status == "done", 60, "the interrupted chunk to finish")
             run.refresh_from_db()
             assert run.status == "running" and run.done < run.total  # the queued chunks went with Redis
             assert redis.Redis.from_url(redis_server.url).llen("celery") == 0
             assert recheck_run_resume(run=run)  # the operator's remedy: queue again what is not done
-        _wait(lambda: _run_done(run), 120, "the run to complete")
+        wait_for(lambda: _run_done(run), 120, "the run to complete")
     finally:
         if worker is not None:
             stop_worker(worker)
@@ -364,10 +346,10 @@ def test_a_chunk_whose_database_connection_is_cut_is_retried(durable_redis, sett
     try:
         with _permit_locked(changed[4]):
             worker = start_worker("first", redis_url=durable_redis.url)
-            pid = _wait(_blocked_backend, 90, "the worker to reach the locked permit's chunk")
+            pid = wait_for(_blocked_backend, 90, "the worker to reach the locked permit's chunk")
             with _admin_connection() as admin:
                 assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
-        _wait(lambda: _run_done(run), 120, "the run to complete")
+        wait_for(lambda: _run_done(run), 120, "the run to complete")
     finally:
         if worker is not None:
             stop_worker(worker)
@@ -379,18 +361,11 @@ def test_a_chunk_whose_database_connection_is_cut_is_retried(durable_redis, sett
     assert set(attempts.values()) == {1}
 
 
-@contextmanager
 def _run_locked(run):
     """Hold the run's row lock: a chunk's recording transaction updates the run's counters after writing its
     findings and marking itself done, so the first chunk to record stops there, half-way through its
     transaction."""
-    with _admin_connection() as admin:
-        admin.execute("BEGIN")
-        admin.execute("SELECT id FROM rechecks_recheckrun WHERE id = %s FOR UPDATE", [run.pk])
-        try:
-            yield admin
-        finally:
-            admin.execute("ROLLBACK")
+    return _row_locked(run)
 
 
 @pytest.mark.worker
@@ -413,17 +388,17 @@ def test_a_worker_killed_inside_a_chunk_leaves_nothing_half_written_and_the_resu
     try:
         with _run_locked(run):
             first = start_worker("first", redis_url=durable_redis.url)
-            pid = _wait(_blocked_backend, 90, "the worker to reach the run's counters inside a chunk")
+            pid = wait_for(_blocked_backend, 90, "the worker to reach the run's counters inside a chunk")
             stop_worker(first, signal.SIGKILL)
         # Its backend notices the dead client once the lock lets its statement finish, and rolls back.
-        _wait(lambda: not _backend_alive(pid), 30, "PostgreSQL to end the dead worker's transaction")
+        wait_for(lambda: not _backend_alive(pid), 30, "PostgreSQL to end the dead worker's transaction")
         run.refresh_from_db()
         assert (run.status, run.done) == ("running", 0)
         assert set(RecheckChunk.objects.filter(run=run).values_list("status", flat=True)) == {"pending"}
         assert not Finding.objects.filter(run=run).exists()
         assert recheck_run_resume(run=run)
         second = start_worker("second", redis_url=durable_redis.url)
-        _wait(lambda: _run_done(run), 120, "the run to complete")
+        wait_for(lambda: _run_done(run), 120, "the run to complete")
     finally:
         for proc in (first, second):
             if proc is not None:

@@ -6,7 +6,6 @@ Skipped only where the services are not configured (no REDIS_URL, or SQLite); .c
 
 import os
 import signal
-import time
 from datetime import date
 
 import pytest
@@ -16,29 +15,10 @@ from config.celery import app
 from rechecks.models import Finding, RecheckChunk, RecheckRun
 from rechecks.services import recheck_run_resume
 
-from .recheck_helpers import pack_variant, permit_on, publish, start_worker, stop_worker
+from .recheck_helpers import no_capture, pack_variant, permit_on, publish, start_worker, stop_worker, wait_for
 from .test_rechecks import HO_OXIDE
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-class _Capture:
-    """In a transactional test every commit runs its callbacks at once: nothing to capture."""
-
-    def __call__(self, execute=True):
-        from contextlib import nullcontext
-
-        return nullcontext()
-
-
-def _wait(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"waited {seconds} s for {what}")
 
 
 @pytest.fixture
@@ -62,8 +42,8 @@ def test_a_killed_worker_leaves_a_run_that_resumes_to_the_same_findings(broker, 
     settings.RECHECK_CHUNK_SIZE = 1
     app.conf.task_always_eager = True  # build the population in-process: cases are screened as they are submitted
     publish(pack_variant("base", drop_rules=["CN-57-1"]))
-    holmium = [permit_on(officer, reviewer, _Capture(), items=[HO_OXIDE]) for _ in range(24)]
-    others = [permit_on(officer, reviewer, _Capture()) for _ in range(3)]
+    holmium = [permit_on(officer, reviewer, no_capture, items=[HO_OXIDE]) for _ in range(24)]
+    others = [permit_on(officer, reviewer, no_capture) for _ in range(3)]
     app.conf.task_always_eager = False
 
     new = publish(pack_variant("ann-57-now", drop_suspensions=["CN-70-57"]), effective_from=date(2026, 1, 1))
@@ -71,7 +51,7 @@ def test_a_killed_worker_leaves_a_run_that_resumes_to_the_same_findings(broker, 
 
     first = start_worker("first")
     try:
-        _wait(lambda: RecheckRun.objects.filter(pk=run.pk, done__gte=3).exists(), 90, "three permits checked")
+        wait_for(lambda: RecheckRun.objects.filter(pk=run.pk, done__gte=3).exists(), 90, "three permits checked")
         stop_worker(first, signal.SIGKILL)  # the machine dies: no warm shutdown, its task is never acknowledged
     finally:
         stop_worker(first, signal.SIGKILL)
@@ -85,7 +65,7 @@ def test_a_killed_worker_leaves_a_run_that_resumes_to_the_same_findings(broker, 
     )
     second = start_worker("second")
     try:
-        _wait(lambda: RecheckRun.objects.filter(pk=run.pk, status="done").exists(), 120, "the run to complete")
+        wait_for(lambda: RecheckRun.objects.filter(pk=run.pk, status="done").exists(), 120, "the run to complete")
     finally:
         stop_worker(second)
 
