@@ -408,7 +408,6 @@ def recheck_findings_by_run(*, start: date, end: date, today: date, limit: int =
     stricter = Q(findings__direction=Finding.Direction.STRICTER)
     runs = (
         RecheckRun.objects.filter(created_at__date__gte=start, created_at__date__lte=end)
-        .select_related("new_version")
         .annotate(
             stricter=Count("findings", filter=stricter),
             looser=Count("findings", filter=Q(findings__direction=Finding.Direction.LOOSER)),
