@@ -48,7 +48,6 @@ RFI_DEADLINE_DAYS = 20
 
 @dataclass
 class Demo:
-    organisations: dict[str, Organisation]
     users: dict[str, User]
     today: date
 
@@ -294,7 +293,7 @@ def seed_review(*, organisations: dict[str, Organisation], users: dict[str, User
         base = rule_set_in_force(today=today)
     except NoRuleSet:
         return "No rule set is published: the review, permits and re-check demo is left out (load_rule_pack first)."
-    demo = Demo(organisations=organisations, users=users, today=today)
+    demo = Demo(users=users, today=today)
     # Every submitted demo case screened before the rule admin's version comes into force, so the queues show
     # them under the seed rules whether or not a worker has run yet.
     for case in Case.objects.filter(organisation__in=list(organisations.values()), status=CaseStatus.SUBMITTED):
