@@ -134,7 +134,8 @@ def user_send_password_setup(*, user: User, base_url: str) -> None:
         body = render_to_string("registration/password_setup_email.txt", context)
     recipient = user.email
     # Only a user who was really created gets the e-mail.
-    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+    # robust: a mail server that is down is logged; it must not turn an officer who was added into an error page.
+    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]), robust=True)
 
 
 def language_offered(language: str) -> bool:

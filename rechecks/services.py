@@ -675,7 +675,8 @@ def finding_triage(*, finding: Finding, actor: User, action: str, reason: str = 
     recipients = [u.email for u in _holder_officers(permit)]
     if recipients:
         subject, body = _holder_message(finding, permit, action, reason, new_case)
-        transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+        # robust: a mail server that is down is logged and never undoes a triage decision that was stored.
+        transaction.on_commit(lambda: send_mail(subject, body, None, recipients), robust=True)
     return finding
 
 

@@ -646,3 +646,15 @@ def test_the_resume_command(officer, reviewer, settings, django_capture_on_commi
     assert (run.status, run.done, run.changed) == ("done", 2, 2)
     with pytest.raises(CommandError):
         call_command("recheck_resume", "999999")
+
+
+def test_a_triage_stands_when_the_mail_server_is_down(
+    stricter_finding, reviewer, settings, django_capture_on_commit_callbacks
+):
+    from rechecks.services import finding_triage
+
+    settings.EMAIL_BACKEND = "tests.test_mail_delivery_failures.RefusingBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        finding_triage(finding=stricter_finding, actor=reviewer, action="suspend", reason="Checked with the holder")
+    stricter_finding.refresh_from_db()
+    assert stricter_finding.status == "suspended" and not mail.outbox
