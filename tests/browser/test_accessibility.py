@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD
 from tests.permission_world import World, build_world
 
 pytestmark = pytest.mark.browser
@@ -109,14 +108,6 @@ def world(seeded, django_capture_on_commit_callbacks) -> World:
     return build_world(django_capture_on_commit_callbacks)
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-
-
 def axe_problems(page, where: str) -> list[str]:
     """Run axe on the page as it is now; one line per blocking violation, naming the page, rule and elements."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
@@ -206,8 +197,8 @@ def title_problem(page, where: str, title: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["officer", "reviewer", "senior_reviewer", "rule_admin", "org_admin", "auditor"])
-def test_main_pages_of_each_role_pass_axe_and_say_where_you_are(live_server, page, world, role):
-    sign_in(page, live_server.url, world.users[role].username)
+def test_main_pages_of_each_role_pass_axe_and_say_where_you_are(live_server, page, login, world, role):
+    login(page, world.users[role])
     problems = []
     for visit in pages(world)[role]:
         response = page.goto(live_server.url + visit.path)
@@ -235,8 +226,8 @@ def test_sign_in_page_with_and_without_errors_passes_axe(live_server, page, worl
     assert not problems, "\n".join(problems)
 
 
-def test_new_case_form_with_errors_passes_axe(live_server, page, world):
-    sign_in(page, live_server.url, world.users["officer"].username)
+def test_new_case_form_with_errors_passes_axe(live_server, page, login, world):
+    login(page, world.users["officer"])
     page.goto(f"{live_server.url}/cases/new/")
     # A draft may be saved with every field blank, so the error shown is a date the server cannot read: the
     # field is made a text box, as in a browser without a date picker.
@@ -252,10 +243,10 @@ def test_new_case_form_with_errors_passes_axe(live_server, page, world):
     assert not problems, "\n".join(problems)
 
 
-def test_keyboard_reaches_the_skip_link_and_the_new_case_forms_submit_button(live_server, page, world):
+def test_keyboard_reaches_the_skip_link_and_the_new_case_forms_submit_button(live_server, page, login, world):
     # Bootstrap draws focus rings with a transition, which reduced motion turns off: each ring is read as drawn.
     page.emulate_media(reduced_motion="reduce")
-    sign_in(page, live_server.url, world.users["officer"].username)
+    login(page, world.users["officer"])
     page.goto(f"{live_server.url}/cases/new/")
 
     # The first Tab lands on the skip link, shown once focused; Enter moves the focus to the main content.
@@ -288,9 +279,9 @@ def test_keyboard_reaches_the_skip_link_and_the_new_case_forms_submit_button(liv
     expect(page.get_by_role("heading", name=re.compile(r"^Edit LIC-"))).to_be_visible()
 
 
-def test_tablet_window_has_no_sideways_scrolling_and_passes_axe(live_server, page, world):
+def test_tablet_window_has_no_sideways_scrolling_and_passes_axe(live_server, page, login, world):
     page.set_viewport_size(TABLET)
-    sign_in(page, live_server.url, world.users["reviewer"].username)
+    login(page, world.users["reviewer"])
     problems = []
     for path in TABLET_PAGES:
         page.goto(live_server.url + path.format(screened=world.screened.reference))
