@@ -247,10 +247,36 @@ def offering_facts(
         _offered_facts.reset(token)
 
 
+# Every screening locks its case: compiled once (config/compiled_reads.py), in the transaction of the first
+# screening (a locking read compiles only inside one).
+_LOCK_FOR_SCREENING = CompiledRead(
+    lambda case_id: (
+        Case.objects.filter(pk=case_id)
+        .select_for_update(of=("self",))
+        .order_by()
+        .values_list(*model_columns(Case), *model_columns(Organisation, "organisation__"))
+    ),
+    case_id=-1,
+)
+
+
 def case_lock_for_screening(*, case_id: int) -> Case:
     """The case, its row locked until the transaction ends, with the facts a case document needs: those a
     submission offers for this very version of the case (see `offering_facts`), otherwise read."""
-    case = Case.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=case_id)
+    from django.db import connection
+    from django.db.transaction import TransactionManagementError
+
+    if connection.get_autocommit():
+        # The ORM refuses a locking read outside a transaction, where the lock would end with the statement; the
+        # compiled read checks it only when it compiles, so every call checks it here.
+        raise TransactionManagementError("case_lock_for_screening locks the case: call it inside a transaction.")
+    rows = _LOCK_FOR_SCREENING.rows(case_id=case_id)
+    if not rows:
+        raise Case.DoesNotExist(f"No case {case_id}.")
+    case = instance_from(Case, rows[0])
+    Case._meta.get_field("organisation").set_cached_value(
+        case, instance_from(Organisation, rows[0], len(Case._meta.concrete_fields))
+    )
     offered = _offered_facts.get()
     if offered is not None and offered[:2] == (case.pk, case.version):
         offered[3].append(case)

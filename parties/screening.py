@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from threading import Lock
 
+from config.compiled_reads import CompiledRead, instance_from, model_columns
 from screening.engine.evaluate import ListMatch
 from screening.engine.names import name_key
 from screening.engine.ruleset import CompiledRuleSet, ListEntry
@@ -133,16 +134,45 @@ _LOCK = Lock()
 _CACHE_SIZE = 16
 
 
-def lists_in_force(*, on: date):
-    """For each list, the newest version whose effective date is on or before `on` (one query)."""
+def _in_force_ordered(on: date):
     from .models import ListVersion
 
+    return ListVersion.objects.filter(effective_from__lte=on).order_by(
+        "restricted_list__key", "-effective_from", "-number"
+    )
+
+
+def _in_force_rows(on: date):
+    from .models import ListVersion, RestrictedList
+
+    return _in_force_ordered(on).values_list(
+        *model_columns(ListVersion), *model_columns(RestrictedList, "restricted_list__")
+    )
+
+
+# Every screening asks for the lists in force: the read is compiled once (config/compiled_reads.py) instead of
+# built by the ORM each time, which cost three times more. Only the SQL is kept: a version imported a moment ago
+# is read like any other.
+_IN_FORCE_READ = CompiledRead(_in_force_rows, on=date(1, 1, 1))
+
+
+def lists_in_force(*, on: date):
+    """For each list, the newest version whose effective date is on or before `on` (one query)."""
+    from .models import ListVersion, RestrictedList
+
+    if type(on) is date:
+        versions = []
+        width = len(ListVersion._meta.concrete_fields)
+        field = ListVersion._meta.get_field("restricted_list")
+        for row in _IN_FORCE_READ.rows(on=on):
+            version = instance_from(ListVersion, row)
+            field.set_cached_value(version, instance_from(RestrictedList, row, width))
+            versions.append(version)
+    else:
+        # A datetime (or a date subclass): the ORM turns it into the date the field compares with.
+        versions = list(_in_force_ordered(on).select_related("restricted_list"))
     chosen = {}
-    for version in (
-        ListVersion.objects.filter(effective_from__lte=on)
-        .select_related("restricted_list")
-        .order_by("restricted_list__key", "-effective_from", "-number")
-    ):
+    for version in versions:
         chosen.setdefault(version.restricted_list_id, version)
     return list(chosen.values())
 

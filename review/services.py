@@ -17,6 +17,7 @@ from audit.services import audit_record
 from cases.models import Case
 from cases.vocab import CaseStatus
 from cases.workflow import CaseChanged, Transition, TransitionNotAllowed, case_transition
+from config.compiled_reads import CompiledRead, instance_from, model_columns
 from screening.engine.ladder import RANK
 from screening.selectors import latest_screening
 
@@ -47,12 +48,27 @@ def rule_matches(rule: RoutingRule, *, case: Case, outcome: str) -> bool:
     return not (rule.licence_type and rule.licence_type != case.licence_type)
 
 
+# Every screened case is routed: both reads are compiled once (config/compiled_reads.py) rather than built by the
+# ORM for each case. Only the SQL is kept, so a rule or queue an admin changed a moment ago is read as it is now.
+_RULES_READ = CompiledRead(
+    lambda: RoutingRule.objects.filter(active=True).values_list(
+        *model_columns(RoutingRule), *model_columns(Queue, "queue__")
+    )
+)
+_DEFAULT_QUEUE_READ = CompiledRead(lambda: Queue.objects.filter(is_default=True).values_list(*model_columns(Queue))[:1])
+
+
 def route_queue(*, case: Case, outcome: str) -> tuple[Queue | None, RoutingRule | None]:
     """The queue the routing rules send a case with this outcome to, and the rule that sent it."""
-    for rule in RoutingRule.objects.filter(active=True).select_related("queue"):
+    width = len(RoutingRule._meta.concrete_fields)
+    for row in _RULES_READ.rows():
+        rule = instance_from(RoutingRule, row)
         if rule_matches(rule, case=case, outcome=outcome):
-            return rule.queue, rule
-    return Queue.objects.filter(is_default=True).first(), None
+            queue = instance_from(Queue, row, width)
+            RoutingRule._meta.get_field("queue").set_cached_value(rule, queue)
+            return queue, rule
+    rows = _DEFAULT_QUEUE_READ.rows()
+    return (instance_from(Queue, rows[0]) if rows else None), None
 
 
 def case_route(*, case: Case) -> None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from cases.models import Case
 from cases.vocab import CaseStatus
+from config.compiled_reads import CompiledRead
 
 from .models import CalendarDay, CaseClock, HolidayCalendar, due_soon_working_days
 from .workdays import add_working_days, working_days_between
@@ -94,10 +95,18 @@ def _set_due(clock: CaseClock, dates: dict[str, frozenset[date]]) -> None:
     clock.due_soon_on = add_working_days(clock.due_on, -due_soon_working_days(), **dates)
 
 
+# Read by every submission: compiled once (config/compiled_reads.py) rather than built by the ORM each time.
+# Only the SQL is kept, so a day added a moment ago is read like any other.
+_CALENDAR_DAYS_READ = CompiledRead(
+    lambda code: CalendarDay.objects.filter(calendar__code=code).values_list("calendar_id", "date", "kind"),
+    code="\x00placeholder-calendar-code",
+)
+
+
 def _calendar_for_start() -> tuple[HolidayCalendar | None, dict[str, frozenset[date]]]:
     """The configured calendar's id and exceptions in one query (a second only for a calendar with no days)."""
     code = default_calendar_code()
-    rows = list(CalendarDay.objects.filter(calendar__code=code).values_list("calendar_id", "date", "kind"))
+    rows = _CALENDAR_DAYS_READ.rows(code=code)
     # A calendar with days is known by the days' key; only one without any is read on its own.
     calendar = HolidayCalendar(pk=rows[0][0], code=code) if rows else HolidayCalendar.objects.filter(code=code).first()
     holidays = frozenset(d for _c, d, kind in rows if kind == CalendarDay.Kind.HOLIDAY)
