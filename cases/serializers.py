@@ -7,16 +7,20 @@ cases.services.ITEM_FIELDS and friends); the services do the writing.
 """
 
 import copy
+import inspect
 import re
+import string
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.validators import RegexValidator
+from django.db.models import Manager
 from django.urls import reverse
-from django_countries import countries
+from django_countries import Countries, countries
+from django_countries.fields import CountryDescriptor
 from rest_framework import serializers
-from rest_framework.fields import empty
+from rest_framework.fields import SkipField, empty
 
 from .models import Case, Document, currency_validator, hs_code_validator
 from .services import HEADER_FIELDS
@@ -67,6 +71,174 @@ class Serializer(serializers.Serializer):
             name: copy.copy(field) if isinstance(field, SETTINGS_ONLY_FIELDS) else copy.deepcopy(field)
             for name, field in self._declared_fields.items()
         }
+
+
+class _Step(NamedTuple):
+    # One readable field of a compiled representation, in the serializer's field order.
+    name: str
+    field: serializers.Field  # the field of the template serializer: DRF's own get_attribute, for the rare case
+    attr: str | None  # its source when that is one plain attribute; None for source="*" (the object itself)
+    kind: int  # VALUE, COUNTRY, NESTED, LIST or METHOD
+    how: Any  # VALUE, COUNTRY: the field's to_representation; NESTED, LIST: the nested representer; METHOD: the class
+
+
+VALUE, COUNTRY, NESTED, LIST, METHOD = range(5)
+
+
+class _Run:
+    """What one representation needs beyond the object: the root's context, for SerializerMethodFields."""
+
+    __slots__ = ("context", "hosts")
+
+    def __init__(self, context: dict[str, Any]):
+        self.context = context
+        self.hosts: dict[type, serializers.Serializer] = {}
+
+    def host(self, serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
+        # The method of a SerializerMethodField reads the context through its serializer; one instance of that
+        # serializer per representation, sharing the root's context as DRF's nested serializers do.
+        host = self.hosts.get(serializer_class)
+        if host is None:
+            host = self.hosts[serializer_class] = serializer_class(context=self.context)
+        return host
+
+
+def _compile(serializer: serializers.Serializer) -> tuple[_Step, ...]:
+    """The readable fields of a bound serializer as steps for _represent, nested serializers compiled too."""
+    steps = []
+    for field in serializer._readable_fields:
+        attrs = field.source_attrs
+        attr = attrs[0] if len(attrs) == 1 else None
+        if isinstance(field, serializers.ListSerializer):
+            if type(field).to_representation is not serializers.ListSerializer.to_representation:
+                raise TypeError(f"{type(field).__name__} represents lists its own way: compile it explicitly.")
+            kind, how = LIST, _representer(field.child)
+        elif isinstance(field, serializers.BaseSerializer):
+            kind, how = NESTED, _representer(field)
+        elif isinstance(field, serializers.SerializerMethodField):
+            kind, how = METHOD, type(field.parent)
+        else:
+            # A plain field converts a value on its own: the template's field does it as well as any copy.
+            kind, how = VALUE, field.to_representation
+            if isinstance(field, CountryCodeField) and attr:
+                kind = COUNTRY
+            elif type(field) is serializers.CharField:
+                how = str  # CharField.to_representation is str(); the call through the field is most of its cost
+            elif type(field) is serializers.IntegerField:
+                how = int
+        if len(attrs) > 1:
+            attr = ""  # a dotted source: DRF's get_attribute walks it
+        steps.append(_Step(field.field_name, field, attr, kind, how))
+    return tuple(steps)
+
+
+def _representer(serializer: serializers.BaseSerializer) -> Any:
+    # The representation of a nested serializer, as its class's to_representation would make it.
+    steps = _compile(serializer)
+    method = type(serializer).to_representation
+    if method in (serializers.Serializer.to_representation, CompiledRepresentation.to_representation):
+        return lambda instance, run: _represent(steps, instance, run)
+    if method is FlattenedSerializer.to_representation:
+        if not serializer.allow_null:
+            return lambda instance, run: _represent(steps, instance, run)
+
+        def flattened(instance: Any, run: _Run) -> Any:
+            data = _represent(steps, instance, run)
+            return None if all(data[name] in (None, "") for name in data) else data
+
+        return flattened
+    raise TypeError(f"{type(serializer).__name__} has its own to_representation: compile it explicitly.")
+
+
+def _represent(steps: tuple[_Step, ...], instance: Any, run: _Run) -> dict[str, Any]:
+    """DRF's Serializer.to_representation over compiled steps: the same keys, in the same order, with the same
+    values, without building the serializer's fields or walking them through generators."""
+    ret: dict[str, Any] = {}
+    plain = not isinstance(instance, Mapping)
+    for name, field, attr, kind, how in steps:
+        if attr is None:
+            value = instance
+        else:
+            value = _MISSING
+            if plain and attr:
+                if kind == COUNTRY:
+                    value = _stored_country_code(instance, attr)
+                if value is _MISSING:
+                    try:
+                        value = getattr(instance, attr)
+                    except Exception:
+                        value = _MISSING  # DRF decides below: a default, null, a skipped field or the error
+                    else:
+                        if callable(value) and not isinstance(value, Manager):
+                            value = _MISSING  # DRF calls it if it takes no arguments (a manager never does)
+            if value is _MISSING:
+                try:
+                    value = field.get_attribute(instance)
+                except SkipField:
+                    continue
+        if value is None:
+            ret[name] = None
+        elif kind <= COUNTRY:
+            ret[name] = how(value)
+        elif kind == NESTED:
+            ret[name] = how(value, run)
+        elif kind == LIST:
+            ret[name] = [how(item, run) for item in (value.all() if isinstance(value, Manager) else value)]
+        else:
+            ret[name] = getattr(run.host(how), field.method_name)(value)
+    return ret
+
+
+_MISSING = object()
+# Every two capital letters: a stored code that django-countries' Country(code).code gives back unchanged (it is
+# either a known code, returned as it is, or an unknown one, kept as given).
+_TWO_CAPITALS = frozenset(a + b for a in string.ascii_uppercase for b in string.ascii_uppercase) | {""}
+_country_descriptors: dict[tuple[type, str], Any] = {}
+
+
+def _stored_country_code(instance: Any, attr: str) -> Any:
+    """The code a model's country field holds, read without making the Country object its descriptor returns
+    (that object's construction was a quarter of a case's representation). CountryCodeField represents a Country
+    by its code, and a stored "DE" or "" is the Country's code too. _MISSING when that cannot be shown: the
+    attribute is no single country field, the field is deferred, or the stored value is something else."""
+    key = (type(instance), attr)
+    descriptor = _country_descriptors.get(key, _MISSING)
+    if descriptor is _MISSING:
+        descriptor = inspect.getattr_static(type(instance), attr, None)
+        plain = (
+            isinstance(descriptor, CountryDescriptor)
+            and not descriptor.field.multiple
+            and type(descriptor.field.countries).alpha2 is Countries.alpha2
+        )
+        descriptor = _country_descriptors[key] = descriptor if plain else None
+    if descriptor is None:
+        return _MISSING
+    code = instance.__dict__.get(attr, _MISSING)
+    return code if type(code) is str and code in _TWO_CAPITALS else _MISSING
+
+
+class CompiledRepresentation:
+    """A serializer whose representation runs from steps compiled once per class.
+
+    DRF builds a serializer's fields (and those of every nested serializer) for each serializer it makes, then
+    walks them field by field; for a case with its items and parties that was most of the cost of answering.
+    The steps are compiled from a template instance's fields, so they hold the same fields with the same
+    settings, and _represent gives exactly what DRF's to_representation gives (tests/test_serializer_*.py
+    compare the two). The representation follows the declared fields, not fields changed on one instance.
+    Nested in another serializer, it represents itself the DRF way; the root's steps cover it."""
+
+    parent: Any
+    context: dict[str, Any]
+
+    def to_representation(self, instance: Any) -> Any:
+        if self.parent is not None:
+            return super().to_representation(instance)  # type: ignore[misc]
+        cls = type(self)
+        steps = cls.__dict__.get("_compiled_steps")
+        if steps is None:
+            steps = _compile(cls())
+            cls._compiled_steps = steps  # type: ignore[attr-defined]
+        return _represent(steps, instance, _Run(self.context))
 
 
 class StrictSerializer(Serializer):
@@ -329,7 +501,7 @@ class DocumentUploadSerializer(StrictSerializer):
     file = serializers.FileField(help_text="PDF, PNG, JPEG, TIFF, DOCX, XLSX or plain text; the content decides.")
 
 
-class CaseSerializer(StrictSerializer):
+class CaseSerializer(CompiledRepresentation, StrictSerializer):
     """A case with its facts. Writes take the same shape; every fact is optional, because a draft may be saved
     at any point (the completeness check says what is still missing)."""
 
