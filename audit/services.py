@@ -5,6 +5,8 @@ from typing import Any
 
 from django.db import models
 
+from config.compiled_writes import insert_rows
+
 from .models import AuditEvent
 
 # The events recorded inside `audit_in_one_insert`, waiting for the block to end.
@@ -39,7 +41,7 @@ def audit_record(
     )
     held = _held.get()
     if held is None:
-        event.save(force_insert=True)
+        insert_rows([event])
     else:
         held.append(event)
     return event

@@ -9,13 +9,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import DecimalField, F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from audit.services import audit_record
+from config.compiled_writes import insert_rows
 from config.sequences import next_in_year
 
 from .casedoc import case_document
@@ -137,16 +138,6 @@ def _as_stored(model: type[Model], data: dict) -> dict:
     return out
 
 
-def _insert(model: type[Model], rows: list[Model]) -> None:
-    # One statement for all rows. Children need their parents' keys, which PostgreSQL and SQLite (3.35 and
-    # later) return from a bulk insert; a database that does not gets one insert per row.
-    if connection.features.can_return_rows_from_bulk_insert:
-        model.objects.bulk_create(rows)
-    else:
-        for row in rows:
-            row.save(force_insert=True)
-
-
 def _write_items(case: Case, items: list[dict], *, new_case: bool = False) -> None:
     """Replace the case's item lines (a new case has none to delete), and leave the lines written in the case's
     `items` as if prefetched with their elements and content."""
@@ -156,7 +147,7 @@ def _write_items(case: Case, items: list[dict], *, new_case: bool = False) -> No
         Item(case=case, position=position, **_as_stored(Item, _pick(data, ITEM_FIELDS)))
         for position, data in enumerate(items)
     ]
-    _insert(Item, lines)
+    insert_rows(lines)
     elements = [
         [
             ItemElement(item=line, **_as_stored(ItemElement, _pick(e, ELEMENT_FIELDS)))
@@ -168,8 +159,8 @@ def _write_items(case: Case, items: list[dict], *, new_case: bool = False) -> No
         [ItemContent(item=line, **_as_stored(ItemContent, _pick(c, CONTENT_FIELDS))) for c in data.get("content") or []]
         for line, data in zip(lines, items, strict=True)
     ]
-    _insert(ItemElement, [e for line in elements for e in line])
-    _insert(ItemContent, [c for line in content for c in line])
+    insert_rows([e for line in elements for e in line])
+    insert_rows([c for line in content for c in line])
     for line, line_elements, line_content in zip(lines, elements, content, strict=True):
         remember_related(line, "elements", line_elements)
         remember_related(line, "content", line_content)
@@ -183,12 +174,12 @@ def _write_parties(case: Case, parties: list[dict], *, new_case: bool = False) -
     written = [
         Party(case=case, position=position, **_pick(data, PARTY_FIELDS)) for position, data in enumerate(parties)
     ]
-    _insert(Party, written)
+    insert_rows(written)
     owners = [
         [PartyOwner(party=party, **_as_stored(PartyOwner, _pick(o, OWNER_FIELDS))) for o in data.get("owners") or []]
         for party, data in zip(written, parties, strict=True)
     ]
-    _insert(PartyOwner, [o for party in owners for o in party])
+    insert_rows([o for party in owners for o in party])
     for party, party_owners in zip(written, owners, strict=True):
         remember_related(party, "owners", party_owners)
     remember_related(case, "parties", written)
@@ -207,7 +198,7 @@ def case_create(*, organisation: Organisation, filed_by: User, data: dict[str, A
         reference=_next_reference(year), organisation=organisation, filed_by=filed_by, **_pick(data, HEADER_FIELDS)
     )
     _clean_header(case)
-    case.save()
+    insert_rows([case])
     # The case is answered and audited from what was just written, not read back: a new case has no documents,
     # and its lines and parties are the rows inserted here.
     remember_related(case, "documents", [])
@@ -280,7 +271,7 @@ def case_add_document(*, case: Case, actor: User, doc_type: str, upload: Uploade
     document.full_clean(exclude=["file", "case", "uploaded_by"])
     document.file.save(document.storage_suffix, upload, save=False)
     try:
-        document.save()
+        insert_rows([document])
         Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now())
         audit_record(
             actor=actor,

@@ -1,0 +1,98 @@
+"""Inserts that run on nearly every write, with their SQL built once instead of on every call.
+
+`bulk_create` and `save` build an insert query and compile it to SQL for every call, and check options no caller
+here uses; for the few short rows a case intake writes (its header, five item lines with their composition,
+three parties, the audit event) that machinery cost more CPU than preparing the values and sending them
+(docs/benchmarks.md, "Case intake"). `insert_rows` writes the same rows with the same values: each column's
+value is what Django's insert would send (the field's `pre_save`, which also stamps `auto_now_add`, then its
+`get_db_prep_save`), the key comes back from RETURNING, and the instances are left saved, as after
+`bulk_create`. Like `bulk_create`, it sends no `pre_save`/`post_save` signals: use it only for models nothing
+listens to.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import NOT_PROVIDED, AutoField, Field, Model
+
+
+@dataclass
+class _Plan:
+    fields: tuple[Field, ...]
+    returning: tuple[str, ...]
+    head: str
+    tail: str
+    row: str
+    # PostgreSQL: one array per column, as Django's own bulk insert sends them (see _plan); None elsewhere.
+    unnest: str | None
+    statements: dict[int, str] = field(default_factory=dict)
+
+    def sql(self, count: int) -> str:
+        if count > 1 and self.unnest is not None:
+            return self.unnest
+        sql = self.statements.get(count)
+        if sql is None:
+            sql = self.statements[count] = f"{self.head} VALUES {', '.join([self.row] * count)}{self.tail}"
+        return sql
+
+
+_plans: dict[tuple[type[Model], str], _Plan] = {}
+
+
+def _plan(model: type[Model], using: str) -> _Plan:
+    connection = connections[using]
+    opts = model._meta
+    fields = tuple(f for f in opts.concrete_fields if not isinstance(f, AutoField) and not f.generated)
+    returning = tuple(opts.db_returning_fields)
+    # What this module does not reproduce of Django's insert: a column given by a database default or an
+    # expression placeholder, a key not issued by the database, a returned column read through a converter.
+    unsupported = [f.name for f in fields if f.db_default is not NOT_PROVIDED or hasattr(f, "get_placeholder")]
+    if unsupported or [f.name for f in returning] != [opts.pk.name] or not isinstance(opts.pk, AutoField):
+        raise TypeError(f"insert_rows cannot write {opts.label}: {unsupported or 'its key'} needs Django's insert.")
+    if opts.pk.get_db_converters(connection) or connection.ops.get_db_converters(opts.pk):
+        raise TypeError(f"insert_rows cannot read {opts.label}'s key back: it needs a converter.")
+    qn = connection.ops.quote_name
+    head = f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)})"
+    tail = f" RETURNING {', '.join(qn(f.column) for f in returning)}"
+    unnest = None
+    if connection.vendor == "postgresql" and all(
+        (f.target_field if f.is_relation else f).get_internal_type() in connection.data_types for f in fields
+    ):
+        # The same statement for any number of rows, which the connection prepares once; the type without its
+        # parameters, as Django writes it, so that no value is cut to a column's length on the way.
+        arrays = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
+        unnest = f"{head} SELECT * FROM UNNEST({arrays}){tail}"
+    plan = _Plan(
+        fields, tuple(f.attname for f in returning), head, tail, f"({', '.join(['%s'] * len(fields))})", unnest
+    )
+    _plans[(model, using)] = plan
+    return plan
+
+
+def insert_rows(objs: Sequence[Model], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """INSERT `objs`, new instances of one model, in one statement, and set their keys. Values must be plain
+    values, not expressions."""
+    if not objs:
+        return
+    model = type(objs[0])
+    connection = connections[using]
+    if len(objs) > 1 and not connection.features.can_return_rows_from_bulk_insert:
+        # A database that cannot return the keys of a multi-row insert gets one statement per row.
+        for obj in objs:
+            insert_rows([obj], using=using)
+        return
+    plan = _plans.get((model, using)) or _plan(model, using)
+    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in plan.fields] for obj in objs]
+    if len(objs) > 1 and plan.unnest is not None:
+        params = [list(column) for column in zip(*rows, strict=True)]
+    else:
+        params = [value for row in rows for value in row]
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql(len(objs)), params)
+        returned = cursor.fetchall()
+    for obj, values in zip(objs, returned, strict=True):
+        for attname, value in zip(plan.returning, values, strict=True):
+            setattr(obj, attname, value)
+        obj._state.adding = False
+        obj._state.db = using
