@@ -14,13 +14,16 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Manager
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django_countries import Countries, countries
 from django_countries.fields import CountryDescriptor
 from rest_framework import serializers
-from rest_framework.fields import SkipField, empty
+from rest_framework.fields import SkipField, empty, get_error_detail
+from rest_framework.utils import html
 
 from .models import Case, Document, currency_validator, hs_code_validator
 from .services import HEADER_FIELDS
@@ -46,10 +49,12 @@ COUNTRY_PATTERN = r"^[A-Z]{2}$"
 
 
 # Fields that hold nothing but their settings. DRF builds every serializer's fields afresh by deep-copying the
-# declared ones, which re-runs each field's __init__; for the case, with its items and parties, that was a good
-# part of every request. A shallow copy of one of these is as independent as DRF needs (bind() sets the name and
-# parent on the copy alone) and shares only what is never changed after __init__: validators, error messages,
-# choices. Fields that contain fields (serializers, list fields) are still deep-copied, as they bind their child.
+# declared ones, which re-runs each field's __init__ (and, for a nested serializer, its child's and their
+# fields'); for the case, with its items and parties, that was a good part of every request. A shallow copy of a
+# declared field is as independent as DRF needs: the declared one is never bound to a serializer (a repr may
+# build a declared serializer's fields, which its copy drops), bind() sets the name and parent on the copy alone,
+# and what the copy shares is never changed after __init__: validators, error messages, choices, the arguments
+# it was made with. tests/test_serializer_validation.py compares the fields built with those DRF builds.
 SETTINGS_ONLY_FIELDS = (
     serializers.BooleanField,
     serializers.CharField,
@@ -61,16 +66,51 @@ SETTINGS_ONLY_FIELDS = (
     serializers.IntegerField,
     serializers.SerializerMethodField,
 )
+# What a serializer keeps of its use (built fields, data, errors): a copy starts without it.
+_SERIALIZER_STATE = ("fields", "_writable_steps", "_data", "_errors", "_validated_data", "initial_data", "instance")
+
+
+def _shallow_copy(field: serializers.Field) -> Any:
+    # copy.copy's result (a new instance with the same __dict__) without its generic reduce protocol, a third of
+    # building a serializer's fields.
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
+    return clone
+
+
+def _fresh_copy(field: serializers.Field) -> serializers.Field:
+    """A copy of a declared field, as DRF's deep copy would make it but without re-running __init__."""
+    if isinstance(field, SETTINGS_ONLY_FIELDS):
+        return _shallow_copy(field)
+    if type(field) in (serializers.ListSerializer, serializers.ListField) and (
+        type(field.child) in _COPYABLE or isinstance(field.child, SETTINGS_ONLY_FIELDS)
+    ):
+        # The declared child is bound to the declared list already (field name "", source ""); its copy is bound
+        # the same way, to the copy of the list.
+        clone = _shallow_copy(field)
+        clone.child = _fresh_copy(field.child)
+        clone.child.parent = clone
+        return clone
+    if type(field) in _COPYABLE:
+        clone = _shallow_copy(field)
+        for name in _SERIALIZER_STATE:
+            clone.__dict__.pop(name, None)
+        clone.instance = None
+        return clone
+    return copy.deepcopy(field)
 
 
 class Serializer(serializers.Serializer):
     """A DRF serializer whose fields are built by copying the declared ones cheaply where that is safe."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        return {
-            name: copy.copy(field) if isinstance(field, SETTINGS_ONLY_FIELDS) else copy.deepcopy(field)
-            for name, field in self._declared_fields.items()
-        }
+        return {name: _fresh_copy(field) for name, field in self._declared_fields.items()}
+
+    def run_validators(self, value: Any) -> None:
+        # DRF's adds the read-only fields' defaults to the value for the serializer's own validators; with no
+        # validators (none of these serializers has any) there is nothing to run them for.
+        if self.validators:
+            super().run_validators(value)
 
 
 class _Step(NamedTuple):
@@ -190,6 +230,7 @@ def _represent(steps: tuple[_Step, ...], instance: Any, run: _Run) -> dict[str, 
 
 
 _MISSING = object()
+_PLAIN_GET_VALUE = (serializers.Field.get_value, serializers.Serializer.get_value, serializers.ListSerializer.get_value)
 # Every two capital letters: a stored code that django-countries' Country(code).code gives back unchanged (it is
 # either a known code, returned as it is, or an unknown one, kept as given).
 _TWO_CAPITALS = frozenset(a + b for a in string.ascii_uppercase for b in string.ascii_uppercase) | {""}
@@ -246,19 +287,49 @@ class StrictSerializer(Serializer):
     # unknown key is reported at its own path ("items[0].colour"), together with every other error of the same
     # object. Read-only fields are known keys, so a case read from the API can be sent back as it is.
 
+    @cached_property
+    def _writable_steps(self) -> tuple[tuple[serializers.Field, str, Any, bool], ...]:
+        # DRF's to_internal_value looks these up for every field of every object it validates: the writable
+        # fields through a generator, each validate_<name> method by name, each value through get_value. For the
+        # items of a list the child serializer is one instance, so they are looked up once per list here.
+        return tuple(
+            (
+                field,
+                field.field_name,
+                getattr(self, "validate_" + field.field_name, None),
+                type(field).get_value in _PLAIN_GET_VALUE,
+            )
+            for field in self._writable_fields
+        )
+
     def to_internal_value(self, data: Any) -> Any:
-        unknown = [key for key in data if key not in self.fields] if isinstance(data, Mapping) else []
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if not unknown or not isinstance(exc.detail, Mapping):
-                raise
-            detail = dict(exc.detail)
-            detail.update({key: [UNKNOWN_FIELD] for key in unknown})
-            raise serializers.ValidationError(detail) from None
-        if unknown:
-            raise serializers.ValidationError({key: [UNKNOWN_FIELD] for key in unknown})
-        return value
+        """DRF's Serializer.to_internal_value (the same values, errors and order), with the unknown keys."""
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)  # DRF's refusal of what is not an object
+        fields = self.fields
+        unknown = [key for key in data if key not in fields]
+        html_input = html.is_html_input(data)
+        ret: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        for field, name, validate_method, plain in self._writable_steps:
+            # Without HTML form input, DRF's get_value of these fields is this lookup.
+            primitive_value = data.get(name, empty) if plain and not html_input else field.get_value(data)
+            try:
+                validated_value = field.run_validation(primitive_value)
+                if validate_method is not None:
+                    validated_value = validate_method(validated_value)
+            except serializers.ValidationError as exc:
+                errors[name] = exc.detail
+            except DjangoValidationError as exc:
+                errors[name] = get_error_detail(exc)
+            except SkipField:
+                pass
+            else:
+                self.set_value(ret, field.source_attrs, validated_value)
+        errors.update({key: [UNKNOWN_FIELD] for key in unknown})
+        if errors:
+            raise serializers.ValidationError(errors)
+        return ret
 
 
 class NullAsBlankMixin:
@@ -592,3 +663,8 @@ class ProblemSerializer(Serializer):
 class CompletenessSerializer(Serializer):
     complete = serializers.BooleanField()
     problems = ProblemSerializer(many=True)
+
+
+# The serializers of this module nest without state of their own beyond DRF's (see _fresh_copy): they hold only
+# their settings and, once used, the state DRF keeps in _SERIALIZER_STATE.
+_COPYABLE = frozenset(cls for cls in list(globals().values()) if isinstance(cls, type) and issubclass(cls, Serializer))
