@@ -63,4 +63,4 @@ def audit_in_one_insert() -> Iterator[None]:
     finally:
         _held.reset(token)
     if events:
-        AuditEvent.objects.bulk_create(events)
+        insert_rows(events)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from audit.services import audit_in_one_insert, audit_record
+from config.compiled_writes import insert_rows
 
 from .models import Rule, RuleSetVersion, Screening
 from .packs import export_pack, rule_fields_from_pack, rule_to_pack, write_pack_rows
@@ -240,7 +241,7 @@ def case_screen(*, case_id: int, trigger: str = "submission") -> Screening:
     determination = screen(document, version=version)
     # The events of the screening (stored, the status change, the routing) go in as one INSERT.
     with audit_in_one_insert():
-        screening = Screening.objects.create(
+        screening = Screening(
             case=case,
             version=version,
             trigger=trigger,
@@ -249,6 +250,8 @@ def case_screen(*, case_id: int, trigger: str = "submission") -> Screening:
             determination=determination,
             facts_digest=digest,
         )
+        # Nothing listens for a screening's save: the insert with its SQL built once (config/compiled_writes.py).
+        insert_rows([screening])
         # Party matches become work for reviewers, once per party, entry and entry content.
         from parties.services import potential_matches_raise
 
