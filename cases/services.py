@@ -2,6 +2,7 @@
 audit event. Inputs are plain dicts of model field names, so the browser forms and the API share them."""
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from audit.services import audit_record
-from config.compiled_writes import insert_rows
+from config.compiled_writes import CompiledUpdate, insert_rows
 from config.sequences import next_in_year
 
 from .casedoc import case_document
@@ -119,6 +120,15 @@ def _clean_header(case: Case) -> None:
         raise ValidationError(errors)
 
 
+# Every change to a case's documents moves its version on (optimistic locking), compiled once; the placeholders
+# are a key and a time no real call uses.
+_bump_version = CompiledUpdate(
+    lambda pk, now: (Case.objects.filter(pk=pk), {"version": F("version") + 1, "updated_at": now}),
+    pk=-1,
+    now=datetime(1, 1, 1, tzinfo=UTC),
+)
+
+
 def _check_editable(*, case: Case, actor: User) -> None:
     if not user_may_edit_case(user=actor, case=case):
         raise PermissionDenied(_("Only officers of the case's organisation may edit it."))
@@ -126,14 +136,23 @@ def _check_editable(*, case: Case, actor: User) -> None:
         raise CaseNotEditable(f"{case.reference} is {case.get_status_display().lower()}: only a draft can be edited.")
 
 
+@cache
+def _decimal_columns(model: type[Model]) -> dict[str, tuple[DecimalField, Decimal]]:
+    """The model's decimal fields by name, with the places each keeps: looked up once, not for every value."""
+    return {
+        f.name: (f, Decimal(1).scaleb(-f.decimal_places))
+        for f in model._meta.concrete_fields
+        if isinstance(f, DecimalField)
+    }
+
+
 def _as_stored(model: type[Model], data: dict) -> dict:
     """`data` with decimals as the database keeps them (a Decimal rounded to the column's places), so that the
     rows held in memory after a write say what a read would: the answer and the audit trail are built from them."""
     out = dict(data)
-    for name, value in data.items():
-        field = model._meta.get_field(name)
-        if value is not None and isinstance(field, DecimalField):
-            places = Decimal(1).scaleb(-field.decimal_places)
+    for name, (field, places) in _decimal_columns(model).items():
+        value = data.get(name)
+        if value is not None:
             out[name] = field.to_python(value).quantize(places, rounding=ROUND_HALF_UP)
     return out
 
@@ -272,7 +291,7 @@ def case_add_document(*, case: Case, actor: User, doc_type: str, upload: Uploade
     document.file.save(document.storage_suffix, upload, save=False)
     try:
         insert_rows([document])
-        Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now())
+        _bump_version.run(pk=case.pk, now=timezone.now())
         audit_record(
             actor=actor,
             verb="case.document_added",
@@ -303,7 +322,7 @@ def case_remove_document(*, case: Case, actor: User, document: Document) -> None
     )
     name, storage = document.file.name, document.file.storage
     document.delete()
-    Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    _bump_version.run(pk=case.pk, now=timezone.now())
     transaction.on_commit(lambda: storage.delete(name))
 
 

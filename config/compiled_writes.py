@@ -1,4 +1,4 @@
-"""Inserts that run on nearly every write, with their SQL built once instead of on every call.
+"""Inserts and updates that run on nearly every write, with their SQL built once instead of on every call.
 
 `bulk_create` and `save` build an insert query and compile it to SQL for every call, and check options no caller
 here uses; for the few short rows a case intake writes (its header, five item lines with their composition,
@@ -8,13 +8,19 @@ value is what Django's insert would send (the field's `pre_save`, which also sta
 `get_db_prep_save`), the key comes back from RETURNING, and the instances are left saved, as after
 `bulk_create`. Like `bulk_create`, it sends no `pre_save`/`post_save` signals: use it only for models nothing
 listens to.
+
+`CompiledUpdate` is to `QuerySet.update` what `config.compiled_reads.CompiledRead` is to a read: the update is
+written as a queryset and its changes, compiled once per database alias with placeholder values, and each call
+runs that SQL with its own values.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import NOT_PROVIDED, AutoField, Field, Model
+from django.db.models import NOT_PROVIDED, AutoField, Field, Model, QuerySet
+from django.db.models.sql import UpdateQuery
 
 
 @dataclass
@@ -96,3 +102,60 @@ def insert_rows(objs: Sequence[Model], *, using: str = DEFAULT_DB_ALIAS) -> None
             setattr(obj, attname, value)
         obj._state.adding = False
         obj._state.db = using
+
+
+class CompiledUpdate:
+    """`build(**placeholders)` returns `(queryset, changes)`, as for `queryset.update(**changes)`; `run(**values)`
+    runs its SQL with `values` in the placeholders' places and returns the number of rows changed. Placeholders
+    must be values no real call uses (a negative id, say), each appearing once among the compiled parameters; a
+    placeholder that is a column's new value is prepared by its field on each call, as `update` prepares it."""
+
+    def __init__(self, build: Callable[..., tuple[QuerySet, dict[str, Any]]], **placeholders: Any):
+        self._build = build
+        self._placeholders = placeholders
+        # Per alias: the SQL, and for each parameter (placeholder name, field preparing it) or (None, constant).
+        self._compiled: dict[str, tuple[str, tuple[tuple[str | None, Any], ...]]] = {}
+
+    def run(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> int:
+        sql, slots = self._compiled.get(using) or self._compile(using)
+        connection = connections[using]
+        params = [
+            value
+            if name is None
+            else values[name]
+            if value is None
+            else value.get_db_prep_save(values[name], connection)
+            for name, value in slots
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+    def _compile(self, using: str) -> tuple[str, tuple[tuple[str | None, Any], ...]]:
+        connection = connections[using]
+        queryset, changes = self._build(**self._placeholders)
+        # What QuerySet.update does before compiling, for an update of one table without annotations.
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values(changes)
+        if query.related_updates or query.annotations or queryset.query.is_sliced:
+            raise TypeError("A CompiledUpdate changes columns of one table, filtered without annotations or slices.")
+        query.clear_select_clause()
+        sql, params = query.get_compiler(using).as_sql()
+        # Each placeholder as it appears among the parameters: a new value as its field prepares it.
+        samples = {name: (sample, None) for name, sample in self._placeholders.items()}
+        for column, _model, value in query.values:
+            for name, sample in self._placeholders.items():
+                if value is sample:
+                    samples[name] = (column.get_db_prep_save(sample, connection), column)
+        slots = []
+        for param in params:
+            names = [name for name, (sample, _) in samples.items() if type(sample) is type(param) and sample == param]
+            slots.append((names[0], samples[names[0]][1]) if names else (None, param))
+        used = [name for name, _ in slots if name is not None]
+        if sorted(used) != sorted(self._placeholders):
+            raise ValueError(
+                f"Each placeholder must appear exactly once among the compiled parameters; got {used} for "
+                f"{sorted(self._placeholders)}."
+            )
+        self._compiled[using] = (sql, tuple(slots))
+        return self._compiled[using]
