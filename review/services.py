@@ -6,7 +6,7 @@ the ones the table cannot know: which queue a reviewer may claim from and who ho
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -71,6 +71,36 @@ def route_queue(*, case: Case, outcome: str) -> tuple[Queue | None, RoutingRule 
     return (instance_from(Queue, rows[0]) if rows else None), None
 
 
+_UPSERT_UPDATES = ("queue", "rule", "outcome")
+_upsert_sql: dict[str, str] = {}
+
+
+def _upsert_assignment(assignment: CaseAssignment) -> None:
+    """`CaseAssignment.objects.bulk_create([assignment], update_conflicts=True, unique_fields=["case"],
+    update_fields=["queue", "rule", "outcome"])`: the same statement and values, its SQL written once instead of
+    built by the ORM for every routed case. Nothing listens for an assignment's save."""
+    opts = CaseAssignment._meta
+    fields = [f for f in opts.concrete_fields if not f.primary_key]
+    sql = _upsert_sql.get(connection.alias)
+    if sql is None:
+        qn = connection.ops.quote_name
+        table = qn(opts.db_table)
+        updates = [qn(opts.get_field(name).column) for name in _UPSERT_UPDATES]
+        sql = _upsert_sql[connection.alias] = (
+            f"INSERT INTO {table} ({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT({qn(opts.get_field('case').column)}) "
+            f"DO UPDATE SET {', '.join(f'{c} = EXCLUDED.{c}' for c in updates)} "
+            f"RETURNING {table}.{qn(opts.pk.column)}"
+        )
+    values = [f.get_db_prep_save(f.pre_save(assignment, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        assignment.pk = cursor.fetchone()[0]
+    assignment._state.adding = False
+    assignment._state.db = connection.alias
+
+
 def case_route(*, case: Case) -> None:
     """Put a screened case in the queue its latest screening outcome and facts route it to. A case routed before
     keeps its row: the queue follows the latest outcome, and whoever holds the case keeps it."""
@@ -79,12 +109,7 @@ def case_route(*, case: Case) -> None:
     queue, rule = route_queue(case=case, outcome=outcome)
     # One INSERT … ON CONFLICT (case) DO UPDATE: a new case gets its row, a case routed before moves queue but
     # keeps whoever holds it (assigned_to is not among the updated fields).
-    CaseAssignment.objects.bulk_create(
-        [CaseAssignment(case=case, queue=queue, rule=rule, outcome=outcome)],
-        update_conflicts=True,
-        unique_fields=["case"],
-        update_fields=["queue", "rule", "outcome"],
-    )
+    _upsert_assignment(CaseAssignment(case=case, queue=queue, rule=rule, outcome=outcome))
     audit_record(
         actor=None,
         verb="case.routed",
