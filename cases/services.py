@@ -25,7 +25,6 @@ from .completeness import Problem, case_check_completeness
 from .models import Case, Document, Item, ItemContent, ItemElement, Party, PartyOwner, ReferenceCounter
 from .selectors import (
     facts_held,
-    hold_facts,
     load_facts,
     offering_facts,
     remember_related,
@@ -346,9 +345,8 @@ def case_submit(*, case: Case, actor: User) -> Case:
     in_force: dict = {}
     with rule_set_in_force_read_once(in_force):
         # This function's transaction holds the transition and lets its failures out: no savepoint needed.
+        # The transition sets the new header on this very case, which keeps the facts it holds.
         case = case_transition(case=case, action="submit", actor=actor, savepoint=False, submitted_at=timezone.now())
-    # The transition re-reads the header and drops the facts; they have not changed, so the case keeps them.
-    hold_facts(case, facts)
     # robust: a broker that is down must not turn a committed submission into an error page; the case stays
     # "submitted" and is visible as unscreened.
     version = case.version

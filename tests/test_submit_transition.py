@@ -9,7 +9,10 @@ from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from cases.casedoc import case_document
 from cases.models import Case
+from cases.selectors import with_facts
+from cases.services import case_submit
 from cases.vocab import CaseStatus
 from cases.workflow import CaseChanged, _update_if_unchanged, case_transition
 
@@ -77,3 +80,11 @@ def test_a_value_that_is_an_expression_is_written_by_the_orm(officer):
     )
     stored = Case.objects.get(pk=case.pk)
     assert stored.status == CaseStatus.SUBMITTED and stored.submitted_at is not None
+
+
+def test_a_submitted_case_keeps_the_facts_it_was_submitted_with(officer, django_assert_num_queries):
+    case = case_submit(case=Case.objects.get(pk=make_case(officer).pk), actor=officer)
+    with django_assert_num_queries(0):
+        document = case_document(case)
+        assert [d.doc_type for d in case.documents.all()] == ["end_user_certificate"]
+    assert document == case_document(with_facts(Case.objects.filter(pk=case.pk)).get())
