@@ -239,3 +239,32 @@ def test_building_fields_runs_no_field_init():
     copied = CaseSerializer().fields
     for name in ("items", "parties", "end_use", "licence_type"):
         assert copied[name].__dict__["_kwargs"] is CaseSerializer._declared_fields[name]._kwargs
+
+
+def test_fields_are_copies_of_prototypes_bound_once_per_class():
+    serializer = CaseSerializer()
+    first, second = serializer.fields, CaseSerializer().fields
+    prototypes = dict(CaseSerializer.__dict__["_field_prototypes"])
+    for name, field in first.items():
+        assert field is not second[name] and field is not prototypes[name]
+        assert field.parent is serializer
+        assert (field.field_name, field.label, field.source_attrs) == (
+            prototypes[name].field_name,
+            prototypes[name].label,
+            prototypes[name].source_attrs,
+        )
+    assert first["items"].child is not second["items"].child
+    assert first["items"].child.parent is first["items"]
+
+
+def test_a_serializer_that_builds_its_own_fields_gets_them():
+    class WithExtra(CaseSerializer):
+        def get_fields(self):
+            fields = super().get_fields()
+            fields["extra"] = serializers.CharField(required=False)
+            return fields
+
+    serializer = WithExtra()
+    assert list(serializer.fields)[-1] == "extra"
+    assert serializer.fields["extra"].parent is serializer
+    assert serializer.fields["items"].parent is serializer
