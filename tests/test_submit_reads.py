@@ -141,3 +141,20 @@ def test_the_calendar_for_a_clock_is_read_as_it_is_now(db):
     again, dates = _calendar_for_start()
     assert again.pk == calendar.pk == HolidayCalendar.objects.get(code="CN").pk
     assert day in dates["holidays"] and day not in dates["extra_working_days"]
+
+
+def test_routing_falls_back_to_the_default_queue_even_when_it_has_rules_of_its_own(officer):
+    Queue.objects.update(is_default=False)
+    desk = Queue.objects.create(name="Desk", slug="desk", is_default=True)
+    other = Queue.objects.create(name="Other", slug="other")
+    first = RoutingRule.objects.create(queue=desk, priority=1, destination_country="FR")
+    RoutingRule.objects.create(queue=desk, priority=2, destination_country="FR", licence_type="open")
+    third = RoutingRule.objects.create(queue=other, priority=3, destination_country="FR")
+    RoutingRule.objects.create(queue=other, priority=0, destination_country="FR", active=False)
+    germany, france = make_case(officer), make_case(officer, destination_country="FR")
+    assert route_queue(case=germany, outcome="licence_required") == (desk, None)
+    assert route_queue(case=france, outcome="licence_required") == (desk, first)
+    RoutingRule.objects.filter(pk=first.pk).update(active=False)
+    queue, rule = route_queue(case=france, outcome="licence_required")
+    assert (queue, rule, rule.queue, rule.priority) == (other, third, other, 3)
+    assert route_queue(case=germany, outcome="licence_required") == (desk, None)
