@@ -89,6 +89,10 @@ def insert_rows(objs: Sequence[Model], *, using: str = DEFAULT_DB_ALIAS) -> None
             insert_rows([obj], using=using)
         return
     plan = _plans.get((model, using)) or _plan(model, using)
+    for obj in objs:
+        # As bulk_create and save do: refuse a related object that is not saved, and take the key of one saved
+        # since it was assigned.
+        obj._prepare_related_fields_for_save(operation_name="insert_rows")
     rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in plan.fields] for obj in objs]
     if len(objs) > 1 and plan.unnest is not None:
         params = [list(column) for column in zip(*rows, strict=True)]

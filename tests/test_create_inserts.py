@@ -139,3 +139,16 @@ def test_party_rows_match_bulk_create(case):
     insert_rows(ours)
     Party.objects.bulk_create(django)
     assert [columns(p) for p in ours] == [columns(p) for p in django]
+
+
+def test_a_parent_saved_after_assignment_gives_its_key_and_an_unsaved_one_is_refused(officer):
+    parent = Case(reference="T-3", organisation=officer.organisation, filed_by=officer)
+    line = lines(parent, 1)[0]
+    insert_rows([parent])
+    insert_rows([line])
+    assert Item.objects.get(pk=line.pk).case_id == parent.pk
+    unsaved = Case(reference="T-4", organisation=officer.organisation, filed_by=officer)
+    event = AuditEvent(verb="x", target_type="cases.case", target_id="0", case=unsaved)
+    with pytest.raises(ValueError, match="unsaved related object 'case'"):
+        insert_rows([event])
+    assert not AuditEvent.objects.filter(verb="x").exists()
