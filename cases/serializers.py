@@ -25,6 +25,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField, empty, get_error_detail
 from rest_framework.utils import html
 from rest_framework.utils.serializer_helpers import BindingDict
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from .models import Case, Document, currency_validator, hs_code_validator
 from .services import HEADER_FIELDS
@@ -345,7 +346,7 @@ class StrictSerializer(Serializer):
     # object. Read-only fields are known keys, so a case read from the API can be sent back as it is.
 
     @cached_property
-    def _writable_steps(self) -> tuple[tuple[serializers.Field, str, Any, bool], ...]:
+    def _writable_steps(self) -> tuple[tuple[serializers.Field, str, Any, bool, str | None], ...]:
         # DRF's to_internal_value looks these up for every field of every object it validates: the writable
         # fields through a generator, each validate_<name> method by name, each value through get_value. For the
         # items of a list the child serializer is one instance, so they are looked up once per list here.
@@ -355,6 +356,8 @@ class StrictSerializer(Serializer):
                 field.field_name,
                 getattr(self, "validate_" + field.field_name, None),
                 type(field).get_value in _PLAIN_GET_VALUE,
+                # DRF's set_value for a source of one attribute is ret[attribute] = value.
+                field.source_attrs[0] if len(field.source_attrs) == 1 else None,
             )
             for field in self._writable_fields
         )
@@ -368,7 +371,7 @@ class StrictSerializer(Serializer):
         html_input = html.is_html_input(data)
         ret: dict[str, Any] = {}
         errors: dict[str, Any] = {}
-        for field, name, validate_method, plain in self._writable_steps:
+        for field, name, validate_method, plain, key in self._writable_steps:
             # Without HTML form input, DRF's get_value of these fields is this lookup.
             primitive_value = data.get(name, empty) if plain and not html_input else field.get_value(data)
             try:
@@ -382,7 +385,10 @@ class StrictSerializer(Serializer):
             except SkipField:
                 pass
             else:
-                self.set_value(ret, field.source_attrs, validated_value)
+                if key is None:
+                    self.set_value(ret, field.source_attrs, validated_value)
+                else:
+                    ret[key] = validated_value
         errors.update({key: [UNKNOWN_FIELD] for key in unknown})
         if errors:
             raise serializers.ValidationError(errors)
@@ -725,3 +731,24 @@ class CompletenessSerializer(Serializer):
 # The serializers of this module nest without state of their own beyond DRF's (see _fresh_copy): they hold only
 # their settings and, once used, the state DRF keeps in _SERIALIZER_STATE.
 _COPYABLE = frozenset(cls for cls in list(globals().values()) if isinstance(cls, type) and issubclass(cls, Serializer))
+
+
+class SurrogateCheck(ProhibitSurrogateCharactersValidator):
+    """DRF's check that a text holds no lone surrogate (which UTF-8 cannot store), by one regex search instead of a
+    Python loop over every character of every text; a refusal is still DRF's own."""
+
+    def __call__(self, value: Any) -> None:
+        if SURROGATES.search(str(value)):
+            super().__call__(value)
+
+
+SURROGATES = re.compile("[\ud800-\udfff]")
+
+# Every CharField gets DRF's check in its __init__. The declared fields are copied validators and all, so
+# swapping the check here swaps it for every serializer built from them.
+for _serializer_class in _COPYABLE:
+    for _field in _serializer_class._declared_fields.values():
+        _field.validators = [
+            SurrogateCheck() if type(validator) is ProhibitSurrogateCharactersValidator else validator
+            for validator in _field.validators
+        ]
