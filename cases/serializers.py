@@ -358,6 +358,7 @@ class StrictSerializer(Serializer):
                 type(field).get_value in _PLAIN_GET_VALUE,
                 # DRF's set_value for a source of one attribute is ret[attribute] = value.
                 field.source_attrs[0] if len(field.source_attrs) == 1 else None,
+                *_shortcut(field),
             )
             for field in self._writable_fields
         )
@@ -371,11 +372,26 @@ class StrictSerializer(Serializer):
         html_input = html.is_html_input(data)
         ret: dict[str, Any] = {}
         errors: dict[str, Any] = {}
-        for field, name, validate_method, plain, key in self._writable_steps:
+        for field, name, validate_method, plain, key, shortcut, choices in self._writable_steps:
             # Without HTML form input, DRF's get_value of these fields is this lookup.
             primitive_value = data.get(name, empty) if plain and not html_input else field.get_value(data)
             try:
-                validated_value = field.run_validation(primitive_value)
+                # The commonest values of the plainest fields, taken as DRF's run_validation takes them (see
+                # _shortcut); every other value, and every refusal, goes through DRF's run_validation.
+                if (
+                    shortcut == CHOICE
+                    and type(primitive_value) is str
+                    and primitive_value
+                    and primitive_value in choices
+                ):
+                    validated_value = choices[primitive_value]
+                elif shortcut == TEXT and type(primitive_value) is str and primitive_value.strip():
+                    validated_value = primitive_value.strip()
+                    field.run_validators(validated_value)
+                elif shortcut == FLAG and type(primitive_value) is bool:
+                    validated_value = primitive_value
+                else:
+                    validated_value = field.run_validation(primitive_value)
                 if validate_method is not None:
                     validated_value = validate_method(validated_value)
             except serializers.ValidationError as exc:
@@ -393,6 +409,27 @@ class StrictSerializer(Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return ret
+
+
+DRF, CHOICE, TEXT, FLAG = range(4)
+
+
+def _shortcut(field: serializers.Field) -> tuple[int, Any]:
+    """How StrictSerializer may take a field's commonest values without the calls of DRF's run_validation, and
+    the field's choices for CHOICE. For a value other than None, "" and the `empty` marker, DRF's run_validation
+    of a writable field is to_internal_value then run_validators (validate_empty_values passes the value on;
+    null-as-blank changes only None), so:
+    CHOICE: a ChoiceField without validators; a str other than "" that is one of its choices is choices[value].
+    TEXT: a CharField that trims; a str with more than blanks is value.strip(), then the field's validators.
+    FLAG: a BooleanField without validators; True and False are themselves."""
+    kind = type(field)
+    if kind in (serializers.ChoiceField, OptionalChoiceField) and not field.validators:
+        return CHOICE, field.choice_strings_to_values
+    if kind in (serializers.CharField, OptionalCharField) and field.trim_whitespace:
+        return TEXT, None
+    if kind is serializers.BooleanField and not field.validators:
+        return FLAG, None
+    return DRF, None
 
 
 class NullAsBlankMixin:

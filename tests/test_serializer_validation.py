@@ -297,3 +297,16 @@ def test_a_lone_surrogate_is_refused_with_drf_s_message():
     assert serializer.errors["items"][0]["description"] == drf.value.detail
     assert serializer.errors["items"][0]["description"][0].code == "surrogate_characters_not_allowed"
     assert serializer.errors["parties"][0]["name"] == ["Surrogate characters are not allowed: U+D83D."]
+
+
+@pytest.mark.parametrize(
+    "key", ["kind", "description", "control_code", "technology_area", "deep_processed", "public_domain"]
+)
+@pytest.mark.parametrize(
+    "value",
+    ["goods", " goods ", "GOODS", "", " ", "  Magnets\t", "a" * 2001, "x\x00y", 1, 1.5, True, False, "true", "0", None],
+)
+def test_plain_fields_take_every_value_as_drf_does(key, value):
+    # Choice, text and flag fields take their commonest values without DRF's run_validation (see _shortcut).
+    assert_validates_as_drf(ItemSerializer, {**ITEM, key: value})
+    assert_validates_as_drf(PartySerializer, {**PARTY, "role": value, "name": value})
