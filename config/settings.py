@@ -83,8 +83,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A database that cannot be reached answers 503 (templates/503.html, or JSON under /api/), not a 500.
     "config.middleware.DatabaseUnavailableMiddleware",
-    # The Content-Security-Policy header on every response (policy below).
-    "csp.middleware.CSPMiddleware",
+    # The Content-Security-Policy header on every response (policy below): django-csp's middleware, building the
+    # header once rather than per response (config/csp.py).
+    "config.csp.CachedPolicyCSPMiddleware",
     # A body over MAX_REQUEST_BYTES answers 413 before anything reads it; after the security and CSP middleware,
     # so that answer carries their headers too.
     "config.middleware.RequestSizeLimitMiddleware",
