@@ -2,7 +2,32 @@
 
 from decimal import Decimal
 
+from django.db.models import Model
+
 from .models import Case
+
+
+def _code(obj: Model, name: str) -> str | None:
+    """`getattr(obj, name).code` for a country field, without the `Country` object the field's descriptor builds
+    on every read (with its alpha-2 lookups: most of this module's time went there, and every case document reads
+    five or more countries). A value the field's country list holds as it is, as every stored code is, is its own
+    alpha-2 code; anything else (an alpha-3 or numeric code set in memory, a deferred field) is read through the
+    field."""
+    raw = obj.__dict__.get(name)
+    if type(raw) is str and (raw == "" or (raw in _countries(type(obj), name) and raw.isupper())):
+        return raw
+    value = getattr(obj, name)
+    return None if value is None else value.code
+
+
+_country_lists: dict[tuple[type[Model], str], object] = {}
+
+
+def _countries(model: type[Model], name: str):
+    countries = _country_lists.get((model, name))
+    if countries is None:
+        countries = _country_lists[(model, name)] = model._meta.get_field(name).countries
+    return countries
 
 
 def decimal_string(value: Decimal) -> str:
@@ -23,12 +48,9 @@ def item_document(item) -> dict:
         doc["control_code"] = item.control_code
     if item.hs_code:
         doc["hs_code"] = item.hs_code
-    if item.produced_in:
-        doc["produced_in"] = item.produced_in.code
-    if item.origin_country:
-        doc["origin_country"] = item.origin_country.code
-    if item.technology_origin:
-        doc["technology_origin"] = item.technology_origin.code
+    for name in ("produced_in", "origin_country", "technology_origin"):
+        if code := _code(item, name):
+            doc[name] = code
     if item.value_amount is not None and item.value_currency:
         doc["value"] = {"amount": decimal_string(item.value_amount), "currency": item.value_currency}
     if item.quantity_amount is not None and item.quantity_unit:
@@ -43,7 +65,7 @@ def item_document(item) -> dict:
         doc["elements"] = elements
     content = []
     for part in item.content.all():
-        entry = {"origin_country": part.origin_country.code, "value_share": _share(part.value_share)}
+        entry = {"origin_country": _code(part, "origin_country"), "value_share": _share(part.value_share)}
         if part.control_code:
             entry["control_code"] = part.control_code
         if part.element:
@@ -61,14 +83,14 @@ def item_document(item) -> dict:
 
 
 def party_document(party) -> dict:
-    doc = {"role": party.role, "name": party.name, "country": party.country.code, "category": party.category}
+    doc = {"role": party.role, "name": party.name, "country": _code(party, "country"), "category": party.category}
     if party.address:
         doc["address"] = party.address
     owners = []
     for owner in party.owners.all():
         entry = {"name": owner.name, "share": _share(owner.share)}
-        if owner.country:
-            entry["country"] = owner.country.code
+        if code := _code(owner, "country"):
+            entry["country"] = code
         owners.append(entry)
     if owners:
         doc["owners"] = owners
@@ -84,7 +106,7 @@ def case_document(case: Case) -> dict:
         "decisive_date": case.decisive_date.isoformat() if case.decisive_date else None,
         "exporter": {"name": organisation.name, "country": organisation.country},
         "transaction": case.transaction,
-        "destination_country": case.destination_country.code if case.destination_country else None,
+        "destination_country": _code(case, "destination_country") or None,
         "items": [item_document(item) for item in case.items.all()],
         "parties": [party_document(party) for party in case.parties.all()],
         "end_use": {
