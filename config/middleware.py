@@ -10,10 +10,13 @@ here so the next request opens a fresh one instead of failing on the dead one.""
 import logging
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.template import loader
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -129,3 +132,27 @@ def _senders_language(request: HttpRequest) -> translation.override:
 
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):,.1f}".removesuffix(".0")
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's LocaleMiddleware without its URL-prefix work when no URLconf uses i18n_patterns.
+
+    Django's looks for a language code at the start of the path twice per request (a regex match and a lookup in
+    LANGUAGES each time), and uses the answer only under i18n_patterns, which Licensa's URLs do not use. Without
+    them, what is left is exactly what Django's does: the language from the cookie or Accept-Language, activated and
+    put on the request, then Vary: Accept-Language and Content-Language on the response. With i18n_patterns in
+    the request's URLconf, Django's own code runs. tests/test_request_locale.py compares the two."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request, check_path=False))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
