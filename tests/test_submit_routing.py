@@ -9,17 +9,9 @@ from review.models import CaseAssignment, Queue, RoutingRule
 from review.services import _upsert_assignment
 
 from .factories import make_case, make_user
+from .statements import Sent
 
 pytestmark = pytest.mark.django_db
-
-
-class Sent:
-    def __init__(self):
-        self.statements: list[tuple[str, tuple]] = []
-
-    def __call__(self, execute, sql, params, many, context):
-        self.statements.append((sql, tuple(params)))
-        return execute(sql, params, many, context)
 
 
 def orm_upsert(assignment: CaseAssignment) -> None:

@@ -17,17 +17,9 @@ from cases.vocab import CaseStatus
 from cases.workflow import CaseChanged, _update_if_unchanged, case_transition
 
 from .factories import make_case
+from .statements import Sent
 
 pytestmark = pytest.mark.django_db
-
-
-class Sent:
-    def __init__(self):
-        self.statements: list[tuple[str, tuple]] = []
-
-    def __call__(self, execute, sql, params, many, context):
-        self.statements.append((sql, tuple(params)))
-        return execute(sql, params, many, context)
 
 
 def test_the_update_is_the_orms_statement_with_the_orms_values(officer):
