@@ -12,6 +12,7 @@ value must appear among the compiled parameters exactly once, which `_compile` c
 change shape with its values (an IN list, a None that becomes IS NULL) cannot be compiled by mistake.
 """
 
+import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,10 +40,24 @@ def instance_from(
     return model.from_db(using, [f.attname for f in model._meta.concrete_fields], values)
 
 
+def _same(sample: Any, param: Any) -> bool:
+    return type(sample) is type(param) and sample == param
+
+
+def _adapter(sample: Any, ops: Any) -> Callable[[Any], Any] | None:
+    # How the backend adapts a lookup's value of this type (DateField.get_db_prep_value and its kin).
+    if isinstance(sample, datetime.datetime):
+        return ops.adapt_datetimefield_value
+    if isinstance(sample, datetime.date):
+        return ops.adapt_datefield_value
+    return None
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    # For each SQL parameter: the name of the placeholder it stands for, or None with the value to send as it is.
+    # For each SQL parameter: the placeholder it stands for with the backend's adapter of its value (None when sent
+    # as it is), or None with the value to send as it is.
     slots: tuple[tuple[str | None, Any], ...]
     compiler: Any
     converters: dict
@@ -59,7 +74,10 @@ class CompiledRead:
 
     def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple]:
         compiled = self._compiled.get(using) or self._compile(using)
-        params = [value if name is None else values[name] for name, value in compiled.slots]
+        params = [
+            value if name is None else values[name] if value is None else value(values[name])
+            for name, value in compiled.slots
+        ]
         with connections[using].cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
@@ -73,12 +91,22 @@ class CompiledRead:
             raise TypeError("A CompiledRead is built from a values_list() queryset, whose columns have a known order.")
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
+        connection = connections[using]
+        # A placeholder reaches the parameters as it is, or as the backend adapts a value of its type (SQLite
+        # sends dates as text): each call's value is adapted the same way.
+        adapters = {name: _adapter(sample, connection.ops) for name, sample in self._placeholders.items()}
         slots = []
         for param in params:
             names = [
-                name for name, sample in self._placeholders.items() if type(sample) is type(param) and sample == param
+                name
+                for name, sample in self._placeholders.items()
+                if _same(sample, param) or (adapters[name] is not None and _same(adapters[name](sample), param))
             ]
-            slots.append((names[0], None) if names else (None, param))
+            if names:
+                name = names[0]
+                slots.append((name, None if _same(self._placeholders[name], param) else adapters[name]))
+            else:
+                slots.append((None, param))
         used = [name for name, _ in slots if name is not None]
         if sorted(used) != sorted(self._placeholders):
             raise ValueError(

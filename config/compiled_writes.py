@@ -98,7 +98,8 @@ def _plan(model: type[Model], using: str) -> _Plan:
     unsupported = [f.name for f in fields if f.db_default is not NOT_PROVIDED or hasattr(f, "get_placeholder")]
     if unsupported or [f.name for f in returning] != [opts.pk.name] or not isinstance(opts.pk, AutoField):
         raise TypeError(f"insert_rows cannot write {opts.label}: {unsupported or 'its key'} needs Django's insert.")
-    if opts.pk.get_db_converters(connection) or connection.ops.get_db_converters(opts.pk):
+    # The backend's converters take the column as an expression, as a query selects it.
+    if opts.pk.get_db_converters(connection) or connection.ops.get_db_converters(opts.pk.get_col(opts.db_table)):
         raise TypeError(f"insert_rows cannot read {opts.label}'s key back: it needs a converter.")
     qn = connection.ops.quote_name
     head = f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)})"

@@ -202,3 +202,20 @@ def test_token_authentication_refuses_an_inactive_user(officer):
     type(officer).objects.filter(pk=officer.pk).update(is_active=False)
     with pytest.raises(exceptions.AuthenticationFailed):
         UserTokenAuthentication().authenticate_credentials(key)
+
+
+def test_a_date_placeholder_is_sent_as_the_backend_adapts_a_date(officer):
+    # PostgreSQL takes the date as it is; SQLite is sent the text Django's own lookup would send, which the
+    # embedded default (`make run` without DATABASE_URL) needs for the rule set and lists in force.
+    from django.db.backends.sqlite3.base import DatabaseWrapper as SQLite
+
+    from config.compiled_reads import _adapter
+
+    on = date(2025, 6, 1)
+    assert _adapter(on, SQLite.ops_class(connection)) is not None
+    assert _adapter(on, SQLite.ops_class(connection))(on) == "2025-06-01"
+    assert _adapter(-1, SQLite.ops_class(connection)) is None
+    make_case(officer)
+    read = CompiledRead(lambda day: Case.objects.filter(decisive_date__lte=day).values_list("pk"), day=date(1, 1, 1))
+    assert read.rows(day=on) == list(Case.objects.filter(decisive_date__lte=on).values_list("pk"))
+    assert read.rows(day=date(2000, 1, 1)) == []
