@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -141,6 +142,10 @@ cases = st.fixed_dictionaries(
 )
 
 
+# The generated amounts go up to the columns' 18 digits, which PostgreSQL keeps exactly; SQLite keeps them as
+# floating point and Django cannot read the largest back.
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="18-digit decimals round-trip on PostgreSQL only")
+@pytest.mark.postgres
 @settings(max_examples=40, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=cases, documents=st.integers(0, 2), request=st.booleans())
 def test_generated_cases_read_as_drf_reads_them(officer, data, documents, request):

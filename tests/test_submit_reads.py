@@ -43,6 +43,8 @@ def screened(officer, capture, **overrides) -> Case:
     return case
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's; SQLite locks the database")
+@pytest.mark.postgres
 def test_the_screening_locks_the_case_row_alone_and_holds_its_organisation(officer):
     case = make_case(officer)
     with CaptureQueriesContext(connection) as ctx:
