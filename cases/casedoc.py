@@ -1,8 +1,11 @@
 """A case as the screening contract's case document (case.schema.json)."""
 
 from decimal import Decimal
+from functools import cache
 
 from django.db.models import Model
+
+from config.countries import stored_country_code
 
 from .models import Case
 
@@ -10,24 +13,17 @@ from .models import Case
 def _code(obj: Model, name: str) -> str | None:
     """`getattr(obj, name).code` for a country field, without the `Country` object the field's descriptor builds
     on every read (with its alpha-2 lookups: most of this module's time went there, and every case document reads
-    five or more countries). A value the field's country list holds as it is, as every stored code is, is its own
-    alpha-2 code; anything else (an alpha-3 or numeric code set in memory, a deferred field) is read through the
-    field."""
-    raw = obj.__dict__.get(name)
-    if type(raw) is str and (raw == "" or (raw in _countries(type(obj), name) and raw.isupper())):
-        return raw
+    five or more countries)."""
+    code = stored_country_code(obj, _country_field(type(obj), name))
+    if code is not None:
+        return code
     value = getattr(obj, name)
     return None if value is None else value.code
 
 
-_country_lists: dict[tuple[type[Model], str], object] = {}
-
-
-def _countries(model: type[Model], name: str):
-    countries = _country_lists.get((model, name))
-    if countries is None:
-        countries = _country_lists[(model, name)] = model._meta.get_field(name).countries
-    return countries
+@cache
+def _country_field(model: type[Model], name: str):
+    return model._meta.get_field(name)
 
 
 def decimal_string(value: Decimal) -> str:

@@ -23,6 +23,8 @@ from django.db.models import NOT_PROVIDED, AutoField, Field, Model, QuerySet
 from django.db.models.sql import UpdateQuery
 from django_countries.fields import CountryField
 
+from .countries import stored_country_code
+
 # psycopg converts a statement's %s placeholders once and keeps the result only for statements of at most 50
 # parameters and 4096 characters (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS and _LENGTH); a longer one is parsed
 # again on every call. Up to that size a multi-row VALUES costs less than UNNEST, whose arrays psycopg dumps
@@ -74,13 +76,10 @@ def _reader(field: Field, connection) -> Callable[[Model], Any]:
 
     if type(field) is not CountryField or field.multiple:
         return prepared
-    name, countries = field.attname, field.countries
 
     def country(obj: Model) -> Any:
-        raw = obj.__dict__.get(name)
-        if type(raw) is str and (raw == "" or (raw in countries and raw.isupper())):
-            return raw
-        return prepared(obj)
+        code = stored_country_code(obj, field)
+        return prepared(obj) if code is None else code
 
     return country
 
