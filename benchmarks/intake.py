@@ -95,18 +95,42 @@ class _QueryCounter:
         return execute(sql, params, many, context)
 
 
-def _file_cases(job: tuple[str, list[int], int, int]) -> tuple[list[tuple[float, float, float]], int, float]:
+def _backend_cpu(connection) -> float | None:
+    """CPU seconds this connection's PostgreSQL backend has spent, from its /proc counters; None when the server
+    is not on this machine (or /proc cannot be read)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            if b"postgres" not in cmdline.read():
+                return None  # a process of the same number here, not the server's backend
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _file_cases(
+    job: tuple[str, list[int], int, int],
+) -> tuple[list[tuple[float, float, float]], int, float, float | None]:
     """One client: create, upload and submit its share of the cases. Returns the time each call took, the
-    statements sent and the CPU seconds this process spent (the app runs in it, behind the test client)."""
+    statements sent, the CPU seconds this process spent (the app runs in it, behind the test client) and those
+    its database backend spent (None when they cannot be read)."""
     from django.db import connection
 
     token, numbers, items, parties = job
     client = _client(token)
     counter = _QueryCounter()
+    database = _backend_cpu(connection)
     cpu = time.process_time()
     with connection.execute_wrapper(counter):
         timings = _file_share(client, numbers, items, parties)
-    return timings, counter.count, time.process_time() - cpu
+    cpu = time.process_time() - cpu
+    if database is not None:
+        database = _backend_cpu(connection) - database
+    return timings, counter.count, cpu, database
 
 
 def _file_share(client, numbers: list[int], items: int, parties: int) -> list[tuple[float, float, float]]:
@@ -182,9 +206,10 @@ def run(args: argparse.Namespace) -> list[Figure]:
         per_client = pool.map(_file_cases, jobs)
     elapsed = time.perf_counter() - started
 
-    timings = [t for share, _, _ in per_client for t in share]
-    queries = sum(count for _, count, _ in per_client)
-    cpu = sum(seconds for _, _, seconds in per_client)
+    timings = [t for share, _, _, _ in per_client for t in share]
+    queries = sum(count for _, count, _, _ in per_client)
+    cpu = sum(seconds for _, _, seconds, _ in per_client)
+    database = [seconds for _, _, _, seconds in per_client]
     # Tasks run in-process here, so every submitted case must also have been screened.
     screened = Case.objects.filter(organisation=organisation, status="screened").count()
     if screened != args.cases or len(timings) != args.cases:
@@ -201,5 +226,11 @@ def run(args: argparse.Namespace) -> list[Figure]:
         Figure("intake_upload_p95", round(_percentile(upload, 95), 2), "ms"),
         Figure("intake_queries_per_case", round(queries / args.cases, 1), "queries"),
         Figure("intake_app_cpu_per_case", round(cpu / args.cases * 1000, 2), "ms"),
+        *(
+            # The clients' PostgreSQL backends, which share the machine's cores with them.
+            [Figure("intake_db_cpu_per_case", round(sum(database) / args.cases * 1000, 2), "ms")]
+            if None not in database
+            else []
+        ),
         Figure("intake_clients", clients, "processes"),
     ]
