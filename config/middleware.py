@@ -8,6 +8,7 @@ templates/503.html and the API the usual error shape, both with Retry-After, and
 here so the next request opens a fresh one instead of failing on the dead one."""
 
 import logging
+import sys
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
@@ -18,6 +19,7 @@ from django.template import loader
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,19 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _unavailable_answer(request: HttpRequest, exception: BaseException | None) -> HttpResponse | None:
+    if not isinstance(exception, (OperationalError, InterfaceError)):
+        return None
+    # The operator needs the cause (host, error) in the log; the visitor gets none of it.
+    logger.error("Database unreachable on %s %s: %s", request.method, request.path, exception)
+    _close_broken_connections()
+    return database_unavailable(request)
+
+
 class DatabaseUnavailableMiddleware:
+    """The 503 for a view's error. An error raised in another middleware (a session saved on the way out, say) never
+    reaches process_exception: Django turns it into its 500 handler's answer, which is `server_error` below."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -51,12 +65,13 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, (OperationalError, InterfaceError)):
-            return None
-        # The operator needs the cause (host, error) in the log; the visitor gets none of it.
-        logger.error("Database unreachable on %s %s: %s", request.method, request.path, exception)
-        _close_broken_connections()
-        return database_unavailable(request)
+        return _unavailable_answer(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the 503 when the error being handled is the database's, else Django's own 500 page. Django calls
+    it inside the `except` that caught the error, wherever in the middleware or the view it was raised."""
+    return _unavailable_answer(request, sys.exception()) or defaults.server_error(request)
 
 
 def _refused(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:

@@ -22,3 +22,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
 ]
+
+# A database error raised outside a view (in a middleware) answers 503 too, not the 500 page.
+handler500 = "config.middleware.server_error"
