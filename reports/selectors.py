@@ -40,6 +40,13 @@ MAX_PERIOD_DAYS = 371
 DECIDED = (CaseStatus.APPROVED, CaseStatus.REFUSED)
 NEAR_EXPIRY_DAYS = 30
 NEAR_EXHAUSTION_SHARE = Decimal("0.9")
+
+
+def near_exhaustion_percent() -> str:
+    """NEAR_EXHAUSTION_SHARE as the page writes it ("90"), so no text says a threshold the code does not use."""
+    return f"{(NEAR_EXHAUSTION_SHARE * 100).normalize():f}"
+
+
 RUNS_SHOWN = 20
 REPORT_ROLES = (Role.SENIOR_REVIEWER, Role.AUDITOR)
 
@@ -348,12 +355,15 @@ class PermitAttention:
 def permits_needing_attention(
     *,
     today: date,
-    within_days: int = NEAR_EXPIRY_DAYS,
-    used_share: Decimal = NEAR_EXHAUSTION_SHARE,
+    within_days: int | None = None,
+    used_share: Decimal | None = None,
 ) -> list[PermitAttention]:
     """Permits in force that end within `within_days` of today, or with a line used to `used_share` of its
-    quantity or value limit or more (two queries). The tolerance is not counted: a line at its limit is used
-    up (see permits.selectors.LineBalance.used_up), so 90 % of the limit is the warning."""
+    quantity or value limit or more (two queries); by default NEAR_EXPIRY_DAYS and NEAR_EXHAUSTION_SHARE, read
+    at each call like the texts that name them. The tolerance is not counted: a line at its limit is used up (see
+    permits.selectors.LineBalance.used_up), so 90 % of the limit is the warning."""
+    within_days = NEAR_EXPIRY_DAYS if within_days is None else within_days
+    used_share = NEAR_EXHAUSTION_SHARE if used_share is None else used_share
     in_force = Q(status=PermitStatus.ISSUED, valid_from__lte=today, valid_to__gte=today)
     expiring = {
         p.pk: p

@@ -134,11 +134,9 @@ def permits_table(rows: list[s.PermitAttention]) -> Table:
             for r in rows
         ],
         links=[reverse("permits:detail", kwargs={"number": r.permit.number}) for r in rows],
-        empty=_(
-            # The "%" is a per cent sign, never formatted: translations may write it as their language does.
-            # xgettext:no-python-format
-            "No permit in force ends within 30 days or has a line 90 % used."
-        ),
+        # The thresholds the selector applies, not figures written into the text.
+        empty=_("No permit in force ends within %(days)s days or has a line %(percent)s %% used.")
+        % {"days": s.NEAR_EXPIRY_DAYS, "percent": s.near_exhaustion_percent()},
     )
 
 

@@ -115,6 +115,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "overall": times.overall,
         "rate": rates[0],
         "near_expiry_days": selectors.NEAR_EXPIRY_DAYS,
+        "near_exhaustion_percent": selectors.near_exhaustion_percent(),
     }
     return render(request, "reports/dashboard.html", context)
 

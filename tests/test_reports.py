@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.roles import Role
 from cases.models import Case
@@ -25,6 +25,8 @@ from cases.vocab import CaseStatus
 from permits.models import Permit, PermitItem, PermitStatus, Shipment, ShipmentLine
 from rechecks.models import Finding, RecheckRun, Trigger
 from reports import charts
+from reports import selectors as report_selectors
+from reports import tables as report_tables
 from reports.selectors import (
     WorkingDayIndex,
     cases_per_week,
@@ -374,6 +376,25 @@ def test_permits_near_expiry_or_exhaustion(permits_set):
         p["by_value"].pk: (200, False, True, Decimal("0.95")),
     }
     assert [r.permit.pk for r in rows] == [p["both"].pk, p["expiring"].pk, p["at_ninety"].pk, p["by_value"].pk]
+
+
+def test_the_thresholds_the_texts_name_are_the_ones_applied(permits_set, senior, monkeypatch):
+    # Other thresholds: the selector, the empty table's text and the page's explanation all follow them.
+    monkeypatch.setattr(report_selectors, "NEAR_EXPIRY_DAYS", 31)
+    monkeypatch.setattr(report_selectors, "NEAR_EXHAUSTION_SHARE", Decimal("0.95"))
+    rows = {r.permit.pk: (r.near_expiry, r.near_exhaustion) for r in permits_needing_attention(today=TODAY)}
+    p = permits_set
+    assert rows[p["at_ninety"].pk] == (True, False)  # ends in 31 days; 90 % used is below 95 %
+    assert rows[p["by_value"].pk] == (False, True)
+    empty = report_tables.permits_table([]).empty
+    assert str(empty) == "No permit in force ends within 31 days or has a line 95 % used."
+    with translation.override("zh-hans"):
+        assert str(report_tables.permits_table([]).empty) == "没有在 31 天内到期或有某行已用去 95％ 的有效许可证。"
+    page = client_for(senior).get(reverse("reports:dashboard")).content.decode()
+    assert "Permits in force that end within 31 days, or with a line used to 95 % of its quantity" in page
+    assert report_selectors.near_exhaustion_percent() == "95"
+    monkeypatch.setattr(report_selectors, "NEAR_EXHAUSTION_SHARE", Decimal("1.00"))
+    assert report_selectors.near_exhaustion_percent() == "100"
 
 
 def _run(version, day: date, trigger=Trigger.RULE_SET_PUBLISHED) -> RecheckRun:
