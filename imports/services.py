@@ -21,6 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_record
@@ -98,28 +99,36 @@ def import_job_submit_list(
 
     _require_rule_admin(actor)
     if not re.match(LIST_KEY_PATTERN, list_key or ""):
-        raise ImportRefused("Use capitals, digits, '-' and '_' (e.g. US-CSL).", "list_key")
+        raise ImportRefused(_("Use capitals, digits, '-' and '_' (e.g. US-CSL)."), "list_key")
     if fmt not in PARSERS:
-        raise ImportRefused(f"Unknown format; known: {', '.join(PARSERS)}.", "fmt")
+        raise ImportRefused(_("Unknown format; known: %(formats)s.") % {"formats": ", ".join(PARSERS)}, "fmt")
     existing = RestrictedList.objects.filter(key=list_key).first()
     if existing is not None and existing.format != fmt:
-        raise ImportRefused(f"{list_key} is imported as {existing.format}, not {fmt}.", "fmt")
+        raise ImportRefused(
+            _("%(list)s is imported as %(format)s, not %(requested)s.")
+            % {"list": list_key, "format": existing.format, "requested": fmt},
+            "fmt",
+        )
     uploads = [(clean_filename(n), c) for n, c in uploads]
     if not uploads:
-        raise ImportRefused("Choose the list's file.", "files")
+        raise ImportRefused(_("Choose the list's file."), "files")
     if fmt != "ofac-sdn" and len(uploads) != 1:
-        raise ImportRefused("This format is one file.", "files")
+        raise ImportRefused(_("This format is one file."), "files")
     if len(uploads) > 3:
-        raise ImportRefused("At most three files: sdn.csv, alt.csv and add.csv.", "files")
+        raise ImportRefused(_("At most three files: sdn.csv, alt.csv and add.csv."), "files")
     for file_name, content in uploads:
         if not file_name:
-            raise ImportRefused("A file has no usable name.", "files")
+            raise ImportRefused(_("A file has no usable name."), "files")
         if not content:
-            raise ImportRefused(f"{file_name} is empty.", "files")
+            raise ImportRefused(_("%(name)s is empty.") % {"name": file_name}, "files")
         if len(content) > MAX_FILE_BYTES:
-            raise ImportRefused(f"{file_name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.", "files")
-    if len({n.lower() for n, _ in uploads}) != len(uploads):
-        raise ImportRefused("Two files have the same name.", "files")
+            raise ImportRefused(
+                _("%(name)s is larger than %(megabytes)s MB.")
+                % {"name": file_name, "megabytes": MAX_FILE_BYTES // (1024 * 1024)},
+                "files",
+            )
+    if len({n.lower() for n, _content in uploads}) != len(uploads):
+        raise ImportRefused(_("Two files have the same name."), "files")
     options = {
         "list_key": list_key,
         "format": fmt,

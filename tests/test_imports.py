@@ -167,6 +167,22 @@ def test_what_can_be_checked_at_once_is_refused_on_the_form_and_nothing_is_store
     assert not ImportJob.objects.exists() and AuditEvent.objects.count() == events
 
 
+def test_the_refusals_are_in_the_readers_language(rule_admin, tmp_path, settings):
+    good = tmp_path / "list.csv"
+    good.write_text(GOOD)
+    list_import(list_key="TEST-LIST", fmt="csv", paths=[good], actor=None)
+    client = client_for(rule_admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+
+    two = post_list(client, upload("a.csv", GOOD), upload("b.csv", GOOD))
+    assert two.context["form"].errors["files"] == ["此格式只有一个文件。"]
+    other_format = post_list(client, upload("a.csv", GOOD), fmt="csl")
+    assert other_format.context["form"].errors["fmt"] == ["TEST-LIST 以 csv 格式导入，而不是 csl。"]
+    same_name = post_list(client, upload("sdn.csv", GOOD), upload("SDN.csv", GOOD), list_key="US-SDN", fmt="ofac-sdn")
+    assert same_name.context["form"].errors["files"] == ["有两个文件同名。"]
+    assert not ImportJob.objects.exists()
+
+
 def test_a_job_runs_once_however_often_its_task_is_delivered(rule_admin, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         job = import_job_submit_list(
