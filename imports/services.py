@@ -62,13 +62,21 @@ def _store(uploads: list[tuple[str, bytes]]) -> list[dict]:
 
 
 def _create(*, kind: str, actor: User, files: list[dict], options: dict) -> ImportJob:
-    job = ImportJob.objects.create(kind=kind, requested_by=actor, files=files, options=options)
-    audit_record(
-        actor=actor,
-        verb="import_job.queued",
-        target=job,
-        after={"kind": kind, "files": [{k: f[k] for k in ("name", "size", "sha256")} for f in files], **options},
-    )
+    try:
+        job = ImportJob.objects.create(kind=kind, requested_by=actor, files=files, options=options)
+        audit_record(
+            actor=actor,
+            verb="import_job.queued",
+            target=job,
+            after={"kind": kind, "files": [{k: f[k] for k in ("name", "size", "sha256")} for f in files], **options},
+        )
+    except BaseException:
+        # The files were stored for this job alone (each under its own name): without its row nothing would ever
+        # read or remove them. The transaction's own rollback takes back the rows.
+        for stored in files:
+            with suppress(OSError):
+                default_storage.delete(stored["stored"])
+        raise
     transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
     return job
 

@@ -5,15 +5,18 @@ force; who may upload and read. The worker and the second connection are tested 
 import copy
 import hashlib
 import json
+import os
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from imports import services as import_services
 from imports.models import ImportJob
 from imports.services import _store, import_job_run, import_job_submit_list
 from parties.models import ListEntry, ListVersion
@@ -181,6 +184,29 @@ def test_the_refusals_are_in_the_readers_language(rule_admin, tmp_path, settings
     same_name = post_list(client, upload("sdn.csv", GOOD), upload("SDN.csv", GOOD), list_key="US-SDN", fmt="ofac-sdn")
     assert same_name.context["form"].errors["files"] == ["有两个文件同名。"]
     assert not ImportJob.objects.exists()
+
+
+def test_a_job_that_cannot_be_written_leaves_no_stored_file_behind(rule_admin, monkeypatch, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+
+    def database_gone(**kwargs):
+        raise OperationalError("connection to server lost")
+
+    # The job's row is written, then its audit event fails: the transaction takes the row back, and the service
+    # removes the file it stored for the job.
+    monkeypatch.setattr(import_services, "audit_record", database_gone)
+    with pytest.raises(OperationalError):
+        import_job_submit_list(actor=rule_admin, list_key="TEST-LIST", fmt="csv", uploads=[("list.csv", GOOD.encode())])
+    assert not ImportJob.objects.exists()
+    assert [files for _, _, files in os.walk(tmp_path) if files] == []
+
+    # The same upload, written: its file is there.
+    monkeypatch.undo()
+    settings.MEDIA_ROOT = str(tmp_path)
+    job = import_job_submit_list(
+        actor=rule_admin, list_key="TEST-LIST", fmt="csv", uploads=[("list.csv", GOOD.encode())]
+    )
+    assert (tmp_path / job.files[0]["stored"]).read_bytes() == GOOD.encode()
 
 
 def test_a_job_runs_once_however_often_its_task_is_delivered(rule_admin, django_capture_on_commit_callbacks):
