@@ -9,7 +9,6 @@ cases.services.ITEM_FIELDS and friends); the services do the writing.
 import copy
 import inspect
 import re
-import string
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -26,6 +25,8 @@ from rest_framework.fields import SkipField, empty, get_error_detail
 from rest_framework.utils import html
 from rest_framework.utils.serializer_helpers import BindingDict
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
+
+from config.countries import stored_country_code
 
 from .models import Case, Document, currency_validator, hs_code_validator
 from .services import HEADER_FIELDS
@@ -291,7 +292,6 @@ _MISSING = object()
 _PLAIN_GET_VALUE = (serializers.Field.get_value, serializers.Serializer.get_value, serializers.ListSerializer.get_value)
 # Every two capital letters: a stored code that django-countries' Country(code).code gives back unchanged (it is
 # either a known code, returned as it is, or an unknown one, kept as given).
-_TWO_CAPITALS = frozenset(a + b for a in string.ascii_uppercase for b in string.ascii_uppercase) | {""}
 _country_descriptors: dict[tuple[type, str], Any] = {}
 
 
@@ -312,8 +312,8 @@ def _stored_country_code(instance: Any, attr: str) -> Any:
         descriptor = _country_descriptors[key] = descriptor if plain else None
     if descriptor is None:
         return _MISSING
-    code = instance.__dict__.get(attr, _MISSING)
-    return code if type(code) is str and code in _TWO_CAPITALS else _MISSING
+    code = stored_country_code(instance, descriptor.field)
+    return _MISSING if code is None else code
 
 
 class CompiledRepresentation:
