@@ -83,20 +83,17 @@ class CachedPolicyCSPMiddleware(CSPMiddleware):
         if response.status_code in _DEBUG_EXEMPT_CODES and settings.DEBUG:
             return response
         path = request.path_info
-        if (
-            built.header
-            and HEADER not in response
-            and getattr(response, "_csp_exempt", False) is False
-            and not path.startswith(built.excluded)
+        for name, value, exempt, excluded in (
+            (HEADER, built.header, "_csp_exempt", built.excluded),
+            (HEADER_REPORT_ONLY, built.header_ro, "_csp_exempt_ro", built.excluded_ro),
         ):
-            response[HEADER] = built.header
-        if (
-            built.header_ro
-            and HEADER_REPORT_ONLY not in response
-            and getattr(response, "_csp_exempt_ro", False) is False
-            and not path.startswith(built.excluded_ro)
-        ):
-            response[HEADER_REPORT_ONLY] = built.header_ro
+            if (
+                value
+                and name not in response
+                and getattr(response, exempt, False) is False
+                and not path.startswith(excluded)
+            ):
+                response[name] = value
         if nonce is None:
             # As django-csp does: a nonce asked for after the header is written would not be in it, so it raises.
             request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
