@@ -88,7 +88,22 @@ def test_database_url_means_postgresql(tmp_path):
 def test_no_redis_url_means_tasks_run_in_process(tmp_path):
     s = loaded(tmp_path, SECRET_KEY="x" * 50)
     assert s["CELERY_TASK_ALWAYS_EAGER"] is True
-    assert s["CELERY_BROKER_URL"] == "memory://"
+    assert s["CELERY_BROKER_URL"].startswith("memory://")
+
+
+def test_tasks_in_process_take_their_producer_without_a_warning(tmp_path):
+    # An eager task still takes a producer from the broker's pool; a memory:// URL without a host made kombu
+    # log "No hostname was supplied" once in every process that submitted a case.
+    script = (
+        "import django; django.setup()\nfrom config.celery import app\nwith app.producer_or_acquire(None):\n    pass\n"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in CONTROLLED}
+    base.update(DJANGO_SETTINGS_MODULE="config.settings", SQLITE_PATH=str(tmp_path / "db.sqlite3"), SECRET_KEY="x" * 50)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=base, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "hostname" not in result.stderr, result.stderr
 
 
 def test_redis_url_means_a_real_broker(tmp_path):
