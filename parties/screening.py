@@ -134,19 +134,13 @@ _LOCK = Lock()
 _CACHE_SIZE = 16
 
 
-def _in_force_ordered(on: date):
-    from .models import ListVersion
-
-    return ListVersion.objects.filter(effective_from__lte=on).order_by(
-        "restricted_list__key", "-effective_from", "-number"
-    )
-
-
 def _in_force_rows(on: date):
     from .models import ListVersion, RestrictedList
 
-    return _in_force_ordered(on).values_list(
-        *model_columns(ListVersion), *model_columns(RestrictedList, "restricted_list__")
+    return (
+        ListVersion.objects.filter(effective_from__lte=on)
+        .order_by("restricted_list__key", "-effective_from", "-number")
+        .values_list(*model_columns(ListVersion), *model_columns(RestrictedList, "restricted_list__"))
     )
 
 
@@ -160,19 +154,15 @@ def lists_in_force(*, on: date):
     """For each list, the newest version whose effective date is on or before `on` (one query)."""
     from .models import ListVersion, RestrictedList
 
-    if type(on) is date:
-        versions = []
-        width = len(ListVersion._meta.concrete_fields)
-        field = ListVersion._meta.get_field("restricted_list")
-        for row in _IN_FORCE_READ.rows(on=on):
-            version = instance_from(ListVersion, row)
-            field.set_cached_value(version, instance_from(RestrictedList, row, width))
-            versions.append(version)
-    else:
-        # A datetime (or a date subclass): the ORM turns it into the date the field compares with.
-        versions = list(_in_force_ordered(on).select_related("restricted_list"))
+    # A datetime is read as the date the ORM would compare it as (the field's own conversion: an aware one's
+    # date in the default time zone), so the compiled read serves every call.
+    on = ListVersion._meta.get_field("effective_from").to_python(on)
+    width = len(ListVersion._meta.concrete_fields)
+    field = ListVersion._meta.get_field("restricted_list")
     chosen = {}
-    for version in versions:
+    for row in _IN_FORCE_READ.rows(on=on):
+        version = instance_from(ListVersion, row)
+        field.set_cached_value(version, instance_from(RestrictedList, row, width))
         chosen.setdefault(version.restricted_list_id, version)
     return list(chosen.values())
 

@@ -57,16 +57,14 @@ _IN_FORCE_READ = CompiledRead(
 def rule_set_in_force(*, today: date | None = None) -> RuleSetVersion:
     """The newest published version whose effective date has come (system time decides which data is current;
     the rules inside still apply by each case's decisive date)."""
-    today = today or timezone.localdate()
+    # A datetime is read as the date the ORM would compare it as (the field's own conversion: an aware one's
+    # date in the default time zone), so the compiled read serves every call.
+    today = RuleSetVersion._meta.get_field("effective_from").to_python(today) if today else timezone.localdate()
     read = _in_force_read.get()
     if read is not None and today in read:
         return read[today]
-    if type(today) is date:
-        rows = _IN_FORCE_READ.rows(today=today)
-        version = instance_from(RuleSetVersion, rows[0]) if rows else None
-    else:
-        # A datetime (or a date subclass): the ORM turns it into the date the field compares with.
-        version = _in_force_on(today).first()
+    rows = _IN_FORCE_READ.rows(today=today)
+    version = instance_from(RuleSetVersion, rows[0]) if rows else None
     if version is None:
         raise NoRuleSet("No rule set has been published yet. Load the seed with `manage.py load_rule_pack`.")
     if read is not None:

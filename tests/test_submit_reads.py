@@ -3,7 +3,8 @@ calendar, the routing rules) are compiled once and run with each call's values: 
 read, as the data stands at each call, and lock what it locked."""
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -20,6 +21,7 @@ from parties.models import ListVersion
 from parties.screening import lists_in_force
 from review.models import Queue, RoutingRule
 from review.services import route_queue
+from screening.models import RuleSetVersion
 from screening.selectors import rule_set_in_force
 from screening.services import rule_set_create_draft, rule_set_publish
 from timelimits.models import CalendarDay, HolidayCalendar
@@ -97,6 +99,13 @@ def test_the_rule_set_in_force_is_the_one_published_last_whose_day_has_come(publ
     rule_set_publish(version=later, actor=None, effective_from=today + timedelta(days=3))
     assert rule_set_in_force() == first
     assert rule_set_in_force(today=today + timedelta(days=3)) == later
+    # An aware datetime counts by its date in the default time zone, as the ORM compares it with the field: late
+    # on the day before `later` in New York is already `later`'s day in UTC.
+    evening = datetime.combine(today + timedelta(days=2), time(23, 30), tzinfo=ZoneInfo("America/New_York"))
+    assert timezone.localdate(evening) == today + timedelta(days=3)
+    assert rule_set_in_force(today=evening) == later
+    assert rule_set_in_force(today=evening.replace(hour=12)) == first
+    assert RuleSetVersion.objects.filter(effective_from__lte=evening, label="later").exists()
     now = rule_set_create_draft(base=first, label="now", actor=None)
     rule_set_publish(version=now, actor=None, effective_from=today)
     found = rule_set_in_force()
@@ -104,7 +113,7 @@ def test_the_rule_set_in_force_is_the_one_published_last_whose_day_has_come(publ
     assert (found.label, found.status, found.published_at, found.effective_from) == (
         "now",
         "published",
-        rule_set_in_force(today=timezone.localtime()).published_at,  # a datetime: read by the ORM
+        rule_set_in_force(today=timezone.localtime()).published_at,  # a datetime: read as today's date
         today,
     )
 
@@ -114,7 +123,14 @@ def test_lists_in_force_read_what_the_orm_reads_with_their_list(db, django_asser
     on = date(2030, 1, 1)
     read = lists_in_force(on=on)
     assert read
-    by_orm = lists_in_force(on=datetime(2030, 1, 1, 12))
+    by_orm: dict = {}
+    for version in (
+        ListVersion.objects.filter(effective_from__lte=on)
+        .select_related("restricted_list")
+        .order_by("restricted_list__key", "-effective_from", "-number")
+    ):
+        by_orm.setdefault(version.restricted_list_id, version)
+    by_orm = list(by_orm.values())
     with django_assert_num_queries(0):
         assert [(v.pk, v.number, v.effective_from, v.restricted_list.key) for v in read] == [
             (v.pk, v.number, v.effective_from, v.restricted_list.key) for v in by_orm
@@ -126,13 +142,20 @@ def test_lists_in_force_read_what_the_orm_reads_with_their_list(db, django_asser
     newer = ListVersion.objects.create(
         restricted_list=current.restricted_list, number=current.number + 1, effective_from=on, status=superseded
     )
-    ListVersion.objects.create(
+    next_day = ListVersion.objects.create(
         restricted_list=current.restricted_list,
         number=current.number + 2,
         effective_from=on + timedelta(days=1),
         status=superseded,
     )
     assert [v.pk for v in lists_in_force(on=on) if v.restricted_list_id == current.restricted_list_id] == [newer.pk]
+    # A datetime is read as the ORM reads it: an aware one by its date in the default time zone (UTC here).
+    evening = datetime(2030, 1, 1, 23, 30, tzinfo=ZoneInfo("America/New_York"))  # 2 January in UTC
+    read = [v.pk for v in lists_in_force(on=evening) if v.restricted_list_id == current.restricted_list_id]
+    assert read == [next_day.pk]
+    by_orm = ListVersion.objects.filter(restricted_list=current.restricted_list, effective_from__lte=evening)
+    assert by_orm.latest("effective_from", "number") == next_day
+    assert [v.pk for v in lists_in_force(on=datetime(2030, 1, 1, 12))] == [v.pk for v in lists_in_force(on=on)]
 
 
 def test_the_calendar_for_a_clock_is_read_as_it_is_now(db):
