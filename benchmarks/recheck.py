@@ -23,7 +23,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -83,34 +82,20 @@ def _worker_env(broker: str) -> dict:
 
 
 def _start_workers(count: int, broker: str, log_dir: str) -> list[subprocess.Popen]:
+    from config.celery import worker_command
+
     workers = []
     for n in range(count):
         log = open(os.path.join(log_dir, f"worker{n}.log"), "w")  # noqa: SIM115 — closed with the process
         workers.append(
             subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool",
-                    "solo",
-                    "--loglevel",
-                    "WARNING",
-                    "--hostname",
-                    f"bench-recheck{n}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
+                worker_command(hostname=f"bench-recheck{n}"),
                 cwd=ROOT,
                 env=_worker_env(broker),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         )
     return workers
 

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from contextlib import nullcontext
 from datetime import date, timedelta
@@ -15,6 +14,7 @@ from pathlib import Path
 from django.db import connection
 
 from cases.services import case_submit
+from config.celery import worker_command
 from permits.models import Permit
 from screening.models import LicenceType, Screening
 from screening.services import rule_set_import, rule_set_publish
@@ -115,8 +115,7 @@ def start_worker(name: str, *, redis_url: str | None = None, log=None) -> subpro
     """One Celery worker taking one task at a time, in a process group of its own so it can be killed whole;
     its output goes to `log` if given, else nowhere."""
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING",
-         "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        worker_command(hostname=name),
         cwd=ROOT, env=worker_env(redis_url=redis_url), stdout=log or subprocess.DEVNULL,
         stderr=subprocess.STDOUT if log else subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip

@@ -8,14 +8,13 @@ needs REDIS_URL. .ci/run configures both."""
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.db import connection, connections, transaction
 
-from config.celery import app
+from config.celery import app, worker_command
 from imports.models import ImportJob
 from imports.progress import JobProgress
 from imports.services import import_job_submit_list
@@ -111,8 +110,7 @@ def test_a_worker_reports_records_read_and_rows_written_before_the_import_commit
         actor=rule_admin, list_key="US-CSL", fmt="csl", uploads=[("us_csl_2022.csv.gz", CSL.read_bytes())]
     )  # committed: its task waits in Redis
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING",
-         "--hostname", "imports@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        worker_command(hostname="imports"),
         cwd=ROOT, env=_worker_env(settings.MEDIA_ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )  # fmt: skip
