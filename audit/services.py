@@ -1,16 +1,16 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
 
 from config.compiled_writes import insert_rows
+from config.handoff import Handoff
 
 from .models import AuditEvent
 
 # The events recorded inside `audit_in_one_insert`, waiting for the block to end.
-_held: ContextVar[list[AuditEvent] | None] = ContextVar("audit_events_held", default=None)
+_held: Handoff[list[AuditEvent]] = Handoff("audit_events_held")
 
 
 def audit_record(
@@ -39,7 +39,7 @@ def audit_record(
         after=after,
         message=message,
     )
-    held = _held.get()
+    held = _held.offered()
     if held is None:
         insert_rows([event])
     else:
@@ -53,14 +53,11 @@ def audit_in_one_insert() -> Iterator[None]:
     as one INSERT (one statement instead of one per event; ids and times ascend in that order). Only for a block
     inside the transaction of the change it audits that does not read its own events back: until the block
     ends they are not in the database and have no id. An inner block is part of the outer one."""
-    if _held.get() is not None:
+    if _held.offered() is not None:
         yield
         return
     events: list[AuditEvent] = []
-    token = _held.set(events)
-    try:
+    with _held.offering(events):
         yield
-    finally:
-        _held.reset(token)
     if events:
         insert_rows(events)

@@ -2,9 +2,8 @@
 answer only what the user may see: officers their organisation's cases, reviewers and auditors every case
 that has been submitted."""
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 
 from django.db import connection
 from django.db.models import Count, Model, Prefetch, Q, QuerySet, prefetch_related_objects
@@ -14,6 +13,7 @@ from django_countries.fields import Country
 import config.lookups  # noqa: F401  (registers __any_of on foreign keys)
 from accounts.models import Organisation, User
 from config.compiled_reads import CompiledRead, instance_from, model_columns
+from config.handoff import Handoff
 
 from .models import Case, Document, Item, ItemContent, ItemElement, Party, PartyOwner
 from .vocab import CaseStatus
@@ -260,20 +260,13 @@ def case_reread_for_user(*, user: User, case: Case) -> Case:
 # submitted case's facts can no longer change, and any other change to the case moves its version on.
 # `taken` receives the case the screening took them for, so the submission can answer with the header the
 # screening left (see case_submit).
-_offered_facts: ContextVar[tuple[int, int, dict[str, list], list[Case]] | None] = ContextVar(
-    "offered_facts", default=None
-)
+_offered_facts: Handoff[tuple[int, int, dict[str, list], list[Case]]] = Handoff("offered_facts")
 
 
-@contextmanager
 def offering_facts(
     *, case_id: int, version: int, facts: dict[str, list], taken: list[Case] | None = None
-) -> Iterator[None]:
-    token = _offered_facts.set((case_id, version, facts, [] if taken is None else taken))
-    try:
-        yield
-    finally:
-        _offered_facts.reset(token)
+) -> AbstractContextManager:
+    return _offered_facts.offering((case_id, version, facts, [] if taken is None else taken))
 
 
 # Every screening locks its case: compiled once (config/compiled_reads.py), in the transaction of the first
@@ -306,7 +299,7 @@ def case_lock_for_screening(*, case_id: int) -> Case:
     Case._meta.get_field("organisation").set_cached_value(
         case, instance_from(Organisation, rows[0], len(Case._meta.concrete_fields))
     )
-    offered = _offered_facts.get()
+    offered = _offered_facts.offered()
     if offered is not None and offered[:2] == (case.pk, case.version):
         offered[3].append(case)
         return hold_facts(case, offered[2])

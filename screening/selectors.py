@@ -1,9 +1,7 @@
 """Reads of rule sets, and the compiled rule set the engine evaluates with."""
 
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextlib import AbstractContextManager
 from datetime import date
 from threading import Lock
 
@@ -11,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from config.compiled_reads import CompiledRead, instance_from, model_columns
+from config.handoff import Handoff
 
 from .engine import CompiledRuleSet, compile_rule_set
 from .models import RuleSetVersion
@@ -26,20 +25,15 @@ def published_versions() -> QuerySet[RuleSetVersion]:
 
 
 # Inside `rule_set_in_force_read_once`, the version in force on each day, as first read there.
-_in_force_read: ContextVar[dict[date, RuleSetVersion] | None] = ContextVar("rule_set_in_force_read", default=None)
+_in_force_read: Handoff[dict[date, RuleSetVersion]] = Handoff("rule_set_in_force_read")
 
 
-@contextmanager
-def rule_set_in_force_read_once(read: dict[date, RuleSetVersion]) -> Iterator[None]:
+def rule_set_in_force_read_once(read: dict[date, RuleSetVersion]) -> AbstractContextManager:
     """For one piece of work that asks several times which version is in force (a submission starts the case's
     clock by it, and the screening it starts in-process screens by it): `rule_set_in_force` reads each day's
     version once and keeps it in `read`, which the caller may hand on to the rest of the work. A version published
     in between is the next piece's, as if it had been published a moment later."""
-    token = _in_force_read.set(read)
-    try:
-        yield
-    finally:
-        _in_force_read.reset(token)
+    return _in_force_read.offering(read)
 
 
 def _in_force_on(today: date) -> QuerySet[RuleSetVersion]:
@@ -60,7 +54,7 @@ def rule_set_in_force(*, today: date | None = None) -> RuleSetVersion:
     # A datetime is read as the date the ORM would compare it as (the field's own conversion: an aware one's
     # date in the default time zone), so the compiled read serves every call.
     today = RuleSetVersion._meta.get_field("effective_from").to_python(today) if today else timezone.localdate()
-    read = _in_force_read.get()
+    read = _in_force_read.offered()
     if read is not None and today in read:
         return read[today]
     rows = _IN_FORCE_READ.rows(today=today)
@@ -109,23 +103,18 @@ def compiled_rule_set(version: RuleSetVersion) -> CompiledRuleSet:
 # The screening `case_screen` has just stored, offered to the transition it makes (the routing that follows it
 # asks for the case's latest screening): the case's row is locked and the screening is the newest, so reading it
 # back would only return it again.
-_stored_screening: ContextVar = ContextVar("stored_screening", default=None)
+_stored_screening: Handoff = Handoff("stored_screening")
 
 
-@contextmanager
-def offering_stored_screening(screening) -> Iterator[None]:
-    token = _stored_screening.set(screening)
-    try:
-        yield
-    finally:
-        _stored_screening.reset(token)
+def offering_stored_screening(screening) -> AbstractContextManager:
+    return _stored_screening.offering(screening)
 
 
 def latest_screening(*, case):
     """The newest stored determination for a case, or None while it has not been screened."""
     from .models import Screening
 
-    stored = _stored_screening.get()
+    stored = _stored_screening.offered()
     if stored is not None and stored.case_id == case.pk:
         return stored
     return Screening.objects.filter(case=case).select_related("version").order_by("-created_at", "-id").first()
