@@ -197,3 +197,52 @@ def test_case_page_shows_outcome_reasons_suppressed_and_version(
         assert "Rule set 2026.1" in page
         assert "CN-18-1" in page and "not yet in force" in page
         assert "MOFCOM/GAC Announcement No. 18 of 2025" in page
+
+
+def _port_nobody_listens_on() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def broker_down(settings):
+    """Tasks go to a Redis broker at an address where nothing listens, as while Redis is down. The app's
+    connection and producer pools are made anew for it, and again for the broker configured before."""
+    from config.celery import app
+
+    def fresh_pools():
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    previous = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_connection_timeout)
+    app.conf.broker_url = f"redis://127.0.0.1:{_port_nobody_listens_on()}/0"
+    app.conf.task_always_eager = False
+    app.conf.broker_connection_timeout = 1
+    fresh_pools()
+    yield
+    app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_connection_timeout = previous
+    fresh_pools()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_that_is_down_leaves_the_submission_standing_and_unscreened(officer, broker_down, caplog):
+    # Real commits: the enqueue is the submission's on_commit callback, which Django runs (robustly) after the
+    # COMMIT, so the case is already submitted when the broker refuses the task.
+    call_command("load_rule_pack", "--publish", stdout=io.StringIO())
+    draft = make_case(officer)
+    client = APIClient()
+    client.force_authenticate(officer)
+    response = client.post(f"/api/v1/cases/{draft.reference}/submit", {}, format="json", secure=True)
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "submitted"
+    draft.refresh_from_db()
+    assert draft.status == "submitted" and draft.submitted_at is not None
+    assert not Screening.objects.filter(case=draft).exists()
+    assert AuditEvent.objects.filter(case=draft, verb="case.submit").count() == 1
+    # The failure is logged for the operators, not lost.
+    assert any("on_commit" in r.getMessage() or r.exc_info for r in caplog.records if r.levelname == "ERROR")
