@@ -307,6 +307,16 @@ def case_lock_for_screening(*, case_id: int) -> Case:
     return case
 
 
+def user_may_see_case(*, user: User, case: Case) -> bool:
+    """Whether `case_get_for_user` would give `user` this case: the same rule as `cases_visible_to`, for a case
+    already in hand (a page deciding whether to link to it)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_officer and user.organisation_id == case.organisation_id:
+        return True
+    return user.reads_all_cases and case.status != CaseStatus.DRAFT
+
+
 def user_may_edit_case(*, user: User, case: Case) -> bool:
     return user.is_officer and user.organisation_id == case.organisation_id
 

@@ -464,7 +464,15 @@ def version_diff(request: HttpRequest, version: RuleSetVersion) -> HttpResponse:
 @login_required
 @readers
 def version_dry_run(request: HttpRequest, version: RuleSetVersion) -> HttpResponse:
-    context: dict = {"version": version, "result": None, "errors": None, "base": _in_force()}
+    # The cases a dry run examines are submitted ones: their pages open to the authority's case readers, not to a
+    # rule admin, who is shown their references without links.
+    context: dict = {
+        "version": version,
+        "result": None,
+        "errors": None,
+        "base": _in_force(),
+        "cases_open": request.user.reads_all_cases,
+    }
     if context["base"] is None:
         return render(request, "screening/dry_run.html", context)
     # The engine evaluates only sound rule sets; a draft mid-edit is shown what to fix instead.

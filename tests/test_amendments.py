@@ -86,3 +86,25 @@ def test_approved_extension_supersedes_the_old_permit_and_the_count_is_used_up(
         permit_amendment_start(permit=new, actor=officer, kind="extension")
     # An amendment of the extended permit is still possible.
     permit_amendment_start(permit=new, actor=officer, kind="amendment")
+
+
+def test_the_case_page_links_an_amendment_only_for_readers_who_may_open_it(
+    permit, officer, reviewer, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    def page(user, reference):
+        client = Client()
+        client.force_login(user)
+        return client.get(f"/cases/{reference}/", secure=True)
+
+    draft = permit_amendment_start(permit=permit, actor=officer, kind="amendment")
+    link = f'<a href="/cases/{draft.reference}/">{draft.reference}</a>'
+    assert link in page(officer, permit.case.reference).content.decode()
+    # The authority does not see a draft: its reference is shown, not a link to a page that answers 404.
+    seen = page(reviewer, permit.case.reference).content.decode()
+    assert draft.reference in seen and link not in seen
+    assert page(reviewer, draft.reference).status_code == 404
+    submit_copy(draft, officer, django_capture_on_commit_callbacks)
+    assert link in page(reviewer, permit.case.reference).content.decode()
+    assert page(reviewer, draft.reference).status_code == 200

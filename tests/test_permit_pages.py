@@ -269,7 +269,7 @@ def test_verification_code_right_and_wrong(client, permits):
 # --- amendments on the pages -----------------------------------------------------------------------------------
 
 
-def test_amendment_from_the_permit_page_and_the_chain_on_both_pages(permits, officer, other_officer):
+def test_amendment_from_the_permit_page_and_the_chain_on_both_pages(permits, officer, other_officer, reviewer):
     mine, _ = permits
     url = reverse("permits:amend", kwargs={"number": mine.number})
     assert client_for(other_officer).post(url, {"kind": "amendment"}).status_code == 404
@@ -278,7 +278,11 @@ def test_amendment_from_the_permit_page_and_the_chain_on_both_pages(permits, off
     draft = mine.amendments.get()
     assert response["Location"] == reverse("cases:edit", kwargs={"reference": draft.reference})
     page = client_for(officer).get(reverse("permits:detail", kwargs={"number": mine.number})).content.decode()
-    assert draft.reference in page
+    assert f'<a href="/cases/{draft.reference}/">{draft.reference}</a>' in page
+    # The authority sees the permit and its case, but not the holder's draft: named, not linked.
+    page = client_for(reviewer).get(reverse("permits:detail", kwargs={"number": mine.number})).content.decode()
+    assert f'<a href="/cases/{mine.case.reference}/">{mine.case.reference}</a>' in page
+    assert draft.reference in page and f'href="/cases/{draft.reference}/"' not in page
     case_page = client_for(officer).get(reverse("cases:detail", kwargs={"reference": draft.reference})).content.decode()
     assert f'Amendment of permit <a href="/permits/{mine.number}/">{mine.number}</a>' in case_page
     original = (

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -495,6 +496,14 @@ def test_reapply_makes_a_linked_draft(stricter_finding, reviewer, officer, djang
     assert finding.new_case.status == "draft" and finding.new_case.copied_from_id == finding.permit.case_id
     assert finding.new_case.organisation_id == officer.organisation_id
     assert finding.new_case.reference in mail.outbox[0].body
+    # The finding's page names the draft; it links to it only for readers its page would not answer 404.
+    client = Client()
+    client.force_login(reviewer)
+    page = client.get(reverse("rechecks:finding", kwargs={"pk": finding.pk})).content.decode()
+    case = finding.permit.case
+    assert f'<a href="/cases/{case.reference}/">{case.reference}</a>' in page
+    assert finding.new_case.reference in page and f'href="/cases/{finding.new_case.reference}/"' not in page
+    assert client.get(f"/cases/{finding.new_case.reference}/").status_code == 404
 
 
 def test_only_reviewers_triage_and_rule_admins_start(stricter_finding, rule_admin, auditor, officer):
@@ -543,6 +552,13 @@ def test_pages_and_who_sees_them(
         assert client.get(urls[1]).status_code == 200
     assert stricter_finding.permit.number in page.content.decode()
     assert "CN-57-1" in client.get(urls[4]).content.decode()
+    # A rule admin reads findings but not cases: the case is named without a link to a page that answers 404.
+    client.force_login(rule_admin)
+    reference = stricter_finding.permit.case.reference
+    finding_page = client.get(urls[4]).content.decode()
+    assert reference in finding_page and f'href="/cases/{reference}/"' not in finding_page
+    assert client.get(f"/cases/{reference}/").status_code == 404
+    client.force_login(reviewer)
     progress = client.get(urls[2]).content.decode()
     assert "1 of 1" in progress and "hx-get" not in progress  # a finished run stops polling
     assert client.get(reverse("rechecks:run-new")).status_code == 403

@@ -99,3 +99,34 @@ def test_unknown_reference_is_404_like_a_foreign_one(officer):
     client = Client()
     client.force_login(officer)
     assert client.get(reverse("cases:detail", kwargs={"reference": "LIC-1999-000001"})).status_code == 404
+
+
+def test_may_see_case_gives_the_answer_the_case_page_gives(officer, other_officer, reviewer, rule_admin, auditor, org):
+    """`user_may_see_case` decides whether a page links to a case; it must agree with `cases_visible_to`, which
+    decides whether the case's page answers or 404s, for every kind of reader and every status."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.roles import Role
+    from cases.selectors import cases_visible_to, user_may_see_case
+    from cases.vocab import CaseStatus
+
+    from .factories import make_user
+
+    org_admin = make_user(Role.ORG_ADMIN, organisation=org, username="org_admin")
+    gone = make_user(Role.REVIEWER, username="gone")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    readers = [officer, org_admin, other_officer, reviewer, rule_admin, auditor, gone, AnonymousUser()]
+    cases = []
+    for status in CaseStatus.values:
+        case = make_case(officer)
+        Case.objects.filter(pk=case.pk).update(status=status)
+        case.status = status
+        cases.append(case)
+    seen = 0
+    for user in readers:
+        visible = set(cases_visible_to(user).values_list("pk", flat=True))
+        for case in cases:
+            assert user_may_see_case(user=user, case=case) is (case.pk in visible), (user, case.status)
+            seen += case.pk in visible
+    assert 0 < seen < len(readers) * len(cases)

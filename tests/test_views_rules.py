@@ -542,6 +542,10 @@ def test_dry_run_lists_a_case_whose_outcome_would_change(
     assert f'<a href="/cases/{case.reference}/">{case.reference}</a>' in page
     assert "Licence required → <strong>Case-by-case review</strong>" in page
     assert "stricter" in page and "Permits in force examined" in page
+    # A rule admin may not open cases: the reference is shown without a link to a page that would answer 404.
+    page = text(client_for(rule_admin).get(url("dry-run", draft)))
+    assert case.reference in page and f'href="/cases/{case.reference}/"' not in page
+    assert client_for(rule_admin).get(f"/cases/{case.reference}/", secure=True).status_code == 404
 
 
 def test_dry_run_of_an_invalid_draft_shows_what_to_fix(draft, rule_admin):

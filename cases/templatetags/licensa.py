@@ -1,5 +1,5 @@
 """Display of Decimal amounts, shares and money: as typed, without the padding the database columns add, in the
-active locale's digits and separators."""
+active locale's digits and separators; and whether a case may be linked to for the reader."""
 
 from decimal import Decimal
 
@@ -9,6 +9,7 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language, to_locale
 
 from cases.casedoc import decimal_string
+from cases.selectors import user_may_see_case
 
 register = template.Library()
 
@@ -52,3 +53,9 @@ def money_text(amount, currency: str = "", language: str | None = None) -> str:
 def money(amount, currency=""):
     """{{ item.value_amount|money:item.value_currency }}: the amount with its currency in the active locale."""
     return money_text(amount, currency)
+
+
+@register.filter
+def openable_by(case, user) -> bool:
+    """{% if amendment|openable_by:user %}: link to a case only for a reader its page would not answer 404."""
+    return user_may_see_case(user=user, case=case)
