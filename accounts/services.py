@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -8,11 +9,12 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
 from audit.services import audit_record
 
 from .models import Organisation, User
@@ -21,6 +23,16 @@ from .roles import AUTHORITY_ROLES, Role
 
 class AccountError(Exception):
     pass
+
+
+def roles_refusal(*, organisation: Organisation | None, roles: Iterable[Role]) -> str | None:
+    """Why a member of `organisation` (None: the authority's staff) may not hold `roles` together, or None."""
+    roles = set(roles)
+    if organisation is None and roles & {Role.OFFICER, Role.ORG_ADMIN}:
+        return "Compliance officers and organisation admins belong to an organisation."
+    if organisation is not None and roles & AUTHORITY_ROLES:
+        return "The authority's roles cannot be held by a member of an exporting organisation."
+    return None
 
 
 @transaction.atomic
@@ -36,10 +48,9 @@ def user_create(
     created_by: User | None = None,
 ) -> User:
     roles = set(roles)
-    if organisation is None and roles & {Role.OFFICER, Role.ORG_ADMIN}:
-        raise AccountError("Compliance officers and organisation admins belong to an organisation.")
-    if organisation is not None and roles & AUTHORITY_ROLES:
-        raise AccountError("The authority's roles cannot be held by a member of an exporting organisation.")
+    refusal = roles_refusal(organisation=organisation, roles=roles)
+    if refusal:
+        raise AccountError(refusal)
     user = User(username=username, email=email, first_name=first_name, last_name=last_name, organisation=organisation)
     if password:
         user.set_password(password)
@@ -159,3 +170,33 @@ def user_set_language(*, user: User, language: str) -> None:
         raise ValidationError({"language": _("Choose one of the languages offered.")})
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language
+
+
+def user_record_password_reset(*, user: User) -> None:
+    """Call in the transaction that saved the password the user chose through an e-mailed reset link."""
+    audit_record(
+        actor=user, verb="user.password_reset", target=user, organisation=user.organisation, message="By e-mail link."
+    )
+
+
+def user_record_lockout(*, username: str, ip_address: str | None) -> None:
+    """A sign-in lockout has started (or a locked-out sign-in was refused) for `username`: recorded once per lockout
+    of a known user, so that repeated attempts while it lasts cannot flood the trail. Unknown usernames are not
+    recorded: nothing of ours is locked."""
+    user = User.objects.filter(username=username).select_related("organisation").first()
+    if user is None:
+        return
+    since = timezone.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
+    recorded = AuditEvent.objects.filter(
+        verb="user.locked_out", target_type=User._meta.label_lower, target_id=str(user.pk), at__gte=since
+    )
+    if recorded.exists():
+        return
+    audit_record(
+        actor=None,
+        verb="user.locked_out",
+        target=user,
+        organisation=user.organisation,
+        after={"ip_address": ip_address, "failures": settings.AXES_FAILURE_LIMIT},
+        message=f"Sign-in locked for {settings.AXES_COOLOFF_TIME * 60:g} minutes after repeated failures.",
+    )

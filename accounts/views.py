@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,13 @@ from cases.vocab import CaseStatus
 from .forms import LoginForm, OfficerAddForm
 from .roles import Role
 from .selectors import organisation_members
-from .services import AccountError, language_offered, organisation_officer_add, user_set_language
+from .services import (
+    AccountError,
+    language_offered,
+    organisation_officer_add,
+    user_record_password_reset,
+    user_set_language,
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -53,6 +60,15 @@ class LoginView(auth_views.LoginView):
         language = form.get_user().language
         if language_offered(language):
             remember_language(response, language)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        # The new password and its audit event are one write: neither stands without the other.
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user_record_password_reset(user=form.user)
         return response
 
 

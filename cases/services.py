@@ -20,7 +20,7 @@ from audit.services import audit_record
 from config.compiled_writes import CompiledUpdate, insert_rows
 from config.sequences import next_in_year
 
-from .casedoc import case_document
+from .casedoc import case_document, decimal_string
 from .completeness import Problem, case_check_completeness
 from .models import Case, Document, Item, ItemContent, ItemElement, Party, PartyOwner, ReferenceCounter
 from .selectors import (
@@ -85,11 +85,20 @@ def _next_reference(year: int) -> str:
 
 
 def case_snapshot(case: Case) -> dict:
-    """The state an audit event records before and after an edit."""
+    """The state an audit event records before and after an edit: the case document, with what a draft may hold
+    that a document leaves out (an amount without its unit or currency, or the other way round), so that no edit
+    of a draft goes unrecorded."""
     doc = case_document(case)
     doc["licence_type"] = case.licence_type
     doc.pop("reference", None)
     doc.pop("exporter", None)
+    for item, entry in zip(case.items.all(), doc["items"], strict=True):
+        for key, amount, unit, unit_key in (
+            ("quantity", item.quantity_amount, item.quantity_unit, "unit"),
+            ("value", item.value_amount, item.value_currency, "currency"),
+        ):
+            if key not in entry and (amount is not None or unit):
+                entry[key] = {"amount": None if amount is None else decimal_string(amount), unit_key: unit or None}
     return doc
 
 

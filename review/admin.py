@@ -1,16 +1,18 @@
 from django.contrib import admin
 
+from audit.admin_trail import AuditedAdmin
+
 from .models import CaseAssignment, Queue, Recommendation, RefusalReason, RoutingRule
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(AuditedAdmin):
     list_display = ("name", "slug", "senior_only", "is_default")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedAdmin):
     list_display = (
         "priority",
         "queue",
@@ -26,8 +28,9 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseAssignment)
-class CaseAssignmentAdmin(admin.ModelAdmin):
-    # Assignment changes go through the services (claim, release, reassign), which check and audit them.
+class CaseAssignmentAdmin(AuditedAdmin):
+    # Assignment changes go through the services (claim, release, reassign), which check and audit them; a
+    # superuser may still delete one (a case routed by mistake), which is audited here.
     list_display = ("case", "queue", "outcome", "assigned_to", "assigned_at")
     list_filter = ("queue",)
     readonly_fields = ("case", "queue", "outcome", "rule", "assigned_to", "assigned_at", "routed_at")
@@ -40,7 +43,7 @@ class CaseAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(RefusalReason)
-class RefusalReasonAdmin(admin.ModelAdmin):
+class RefusalReasonAdmin(AuditedAdmin):
     list_display = ("code", "title", "active")
     list_editable = ("active",)
 

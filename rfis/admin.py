@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from audit.admin_trail import AuditedAdmin
+
 from .models import InformationRequest, StandardQuestion
 
 
 @admin.register(StandardQuestion)
-class StandardQuestionAdmin(admin.ModelAdmin):
+class StandardQuestionAdmin(AuditedAdmin):
     list_display = ("code", "title", "active")
     list_editable = ("active",)
     prepopulated_fields = {"code": ("title",)}
@@ -18,6 +20,9 @@ class InformationRequestAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in InformationRequest._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

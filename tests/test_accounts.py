@@ -89,6 +89,14 @@ def test_lockout_after_five_failed_logins(officer):
     response = login(client, "officer", PASSWORD)
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+    # The lockout is in the audit trail once, however often the locked-out sign-in is tried again.
+    [event] = AuditEvent.objects.filter(verb="user.locked_out")
+    assert (event.target_id, event.organisation_id, event.actor_id) == (str(officer.pk), officer.organisation_id, None)
+    assert event.after == {"ip_address": "127.0.0.1", "failures": 5}
+    for _ in range(5):  # a name nobody has is locked out too, but nothing of ours is: nothing is recorded
+        last = login(client, "nobody-here", "wrong")
+    assert last.status_code == 429
+    assert AuditEvent.objects.filter(verb="user.locked_out").count() == 1
 
 
 def test_four_failures_then_success_does_not_lock(officer):
@@ -126,6 +134,12 @@ def test_password_reset_by_email(officer):
     assert client.get(response["Location"]).status_code == 200
 
     assert login(Client(), "officer", new_password).status_code == 302
+    [event] = AuditEvent.objects.filter(verb="user.password_reset")
+    assert (event.actor_id, event.target_id, event.organisation_id) == (
+        officer.pk,
+        str(officer.pk),
+        officer.organisation_id,
+    )
     # the link works once
     assert not Client().get(link, follow=True).context["validlink"]
 

@@ -70,6 +70,23 @@ def test_save_draft_replaces_items_and_records_before_after(officer):
     assert len(event.before["items"]) == 1 and len(event.after["items"]) == 2
 
 
+def test_an_edit_of_a_half_filled_line_is_recorded_too(officer):
+    # A draft may hold a unit without its quantity (or an amount without its currency), which a case document
+    # leaves out; the audit snapshot keeps them, so changing one is an edit on the record.
+    case = make_case(officer, with_certificate=False, items=[item_data(quantity_amount=None, value_currency="")])
+    case = case_save_draft(
+        case=case,
+        actor=officer,
+        data={"items": [item_data(quantity_amount=None, quantity_unit="g", value_currency="")]},
+    )
+    event = AuditEvent.objects.get(verb="case.edited")
+    assert event.before["items"][0]["quantity"] == {"amount": None, "unit": "kg"}
+    assert event.after["items"][0]["quantity"] == {"amount": None, "unit": "g"}
+    assert (
+        event.before["items"][0]["value"] == event.after["items"][0]["value"] == {"amount": "42000", "currency": None}
+    )
+
+
 def test_save_draft_with_stale_version_changes_nothing(officer):
     case = make_case(officer, with_certificate=False)
     stale = case.version

@@ -3,14 +3,16 @@ running clocks that count on the calendar move with it."""
 
 from django.contrib import admin
 
+from audit.admin_trail import AuditedAdmin
+
 from .models import CalendarDay, CaseClock, HolidayCalendar
 from .services import calendar_day_delete, calendar_day_save
 
 
 @admin.register(HolidayCalendar)
-class HolidayCalendarAdmin(admin.ModelAdmin):
+class HolidayCalendarAdmin(AuditedAdmin):
     # Days are edited one by one (Calendar days), never inline here: that is where the audit and the clocks
-    # follow each change.
+    # follow each change. The calendar itself (its code and name, or its deletion) is audited by AuditedAdmin.
     list_display = ["code", "name"]
 
 
@@ -39,6 +41,9 @@ class CaseClockAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in CaseClock._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
