@@ -210,23 +210,19 @@ def _port_nobody_listens_on() -> int:
 @pytest.fixture
 def broker_down(settings):
     """Tasks go to a Redis broker at an address where nothing listens, as while Redis is down. The app's
-    connection and producer pools are made anew for it, and again for the broker configured before."""
+    connection and producer pools are made anew for that address, and the ones in use before are put back
+    untouched afterwards (Celery's pools are kombu's process-wide ones: closing them would break later tests)."""
     from config.celery import app
 
-    def fresh_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-
     previous = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_connection_timeout)
+    pools = (app._pool, app.amqp._producer_pool)
     app.conf.broker_url = f"redis://127.0.0.1:{_port_nobody_listens_on()}/0"
     app.conf.task_always_eager = False
     app.conf.broker_connection_timeout = 1
-    fresh_pools()
+    app._pool = app.amqp._producer_pool = None
     yield
     app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_connection_timeout = previous
-    fresh_pools()
+    app._pool, app.amqp._producer_pool = pools
 
 
 @pytest.mark.django_db(transaction=True)
