@@ -293,13 +293,19 @@ def _amount(raw: Any, places: int) -> Decimal:
     return amount
 
 
+# The permits a shipment may be recorded against. An expired permit still takes the shipments made while it was
+# valid (the date check below); a suspended, revoked, superseded or exhausted one takes none.
+SHIPMENTS_RECORDED_ON = (PermitStatus.ISSUED, PermitStatus.EXPIRED)
+
+
 @transaction.atomic
 def shipment_record(*, permit: Permit, actor: Any, shipped_on: date, lines: list[dict]) -> Shipment:
     """Record a shipment drawn against the permit: `lines` are {"item": permit item id, "quantity", "value"}.
 
-    Refused, with nothing written, if the permit is not in force, the date falls outside its validity, or a line
-    would take the total shipped beyond the line's limit plus the licence type's tolerance. The shipment that
-    uses up the last line makes the permit exhausted."""
+    Refused, with nothing written, if the permit is neither issued nor expired, the date falls outside its
+    validity, or a line would take the total shipped beyond the line's limit plus the licence type's tolerance.
+    The shipment date decides, not the day it is recorded: goods shipped while the permit was valid may be
+    recorded after it has expired. The shipment that uses up the last line makes an issued permit exhausted."""
     from .selectors import permit_balance
     from .workflow import permit_transition
 
@@ -309,7 +315,7 @@ def shipment_record(*, permit: Permit, actor: Any, shipped_on: date, lines: list
         raise PermissionDenied("Only the permit holder's officers record shipments.")
     # The permit row is the lock for its balance: two shipments recorded at once are checked one after the other.
     permit = Permit.objects.select_for_update().select_related("licence_type").get(pk=permit.pk)
-    if permit.status != PermitStatus.ISSUED:
+    if permit.status not in SHIPMENTS_RECORDED_ON:
         raise ValidationError(
             f"Permit {permit.number} is {permit.get_status_display().lower()}; shipments cannot be recorded."
         )
@@ -378,7 +384,7 @@ def shipment_record(*, permit: Permit, actor: Any, shipped_on: date, lines: list
             ],
         },
     )
-    if all(b.used_up for b in permit_balance(permit=permit)):
+    if permit.status == PermitStatus.ISSUED and all(b.used_up for b in permit_balance(permit=permit)):
         permit_transition(permit=permit, action="exhaust", actor=None, reason=f"Used up by shipment {shipment.pk}.")
     return shipment
 

@@ -31,7 +31,7 @@ from .selectors import (
     permit_verification_code,
     permit_verify,
 )
-from .services import permit_amendment_start, shipment_record
+from .services import SHIPMENTS_RECORDED_ON, permit_amendment_start, shipment_record
 from .workflow import TRANSITIONS, PermitChanged, TransitionNotAllowed, allowed_actions, permit_transition
 
 PERMITS_PER_PAGE = 25
@@ -129,7 +129,7 @@ def _detail_context(request, permit, **extra) -> dict:
         "action_form": extra.pop("action_form", None) or ActionForm(),
         "chain": permit_chain(permit=permit),
         "is_holder": is_holder,
-        "may_ship": is_holder and permit.status == "issued",
+        "may_ship": is_holder and permit.status in SHIPMENTS_RECORDED_ON,
         "may_amend": is_holder and permit.status in ("issued", "suspended"),
         **extra,
     }

@@ -105,9 +105,13 @@ def _facet_filter(facets) -> Q:
 
 
 def select_permits(*, run: RecheckRun) -> list[int]:
-    """The ids of the permits in force that the run must evaluate (see docs/rechecks.md, "Selection")."""
+    """The ids of the permits in force that the run must evaluate (see docs/rechecks.md, "Selection"): those still
+    valid on the run's decisive date. A change that takes effect after a permit's validity has ended cannot change
+    what it allows, even while its status still says issued (expiry runs by the calendar); one valid from a later
+    day is evaluated, since the change holds from its date on."""
     facets_backfill()
-    qs = _scoped(Permit.objects.filter(status__in=IN_FORCE), run.scope)
+    in_force = Permit.objects.filter(status__in=IN_FORCE, valid_to__gte=run.decisive_date)
+    qs = _scoped(in_force, run.scope)
     if run.trigger == Trigger.LIST_VERSION_IMPORTED:
         values = _list_delta_party_values(run)
         selected = PermitFacet.objects.filter(kind="party", value__in=values).values("permit_id")
@@ -502,15 +506,16 @@ def recheck_after_publish(*, version, actor: User | None, today: date | None = N
     )
 
 
-def recheck_after_list_import(*, version, today: date | None = None) -> RecheckRun | None:
+def recheck_after_list_import(*, version) -> RecheckRun | None:
     """Inside the list import's transaction: a run over the permits whose parties the added or changed entries
-    match, against the rule set in force, on the list version's effective date."""
+    match, on the list version's effective date, against the rule set in force on that date (not today's: a
+    version published to take effect before then governs that day)."""
     from screening.selectors import NoRuleSet, rule_set_in_force
 
     if not _permits_in_force_exist():
         return None
     try:
-        rules = rule_set_in_force(today=today)
+        rules = rule_set_in_force(today=version.effective_from)
     except NoRuleSet:
         return None
     return recheck_run_create(

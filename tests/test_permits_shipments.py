@@ -2,7 +2,7 @@
 under concurrent recording."""
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -148,6 +148,28 @@ def test_no_shipments_unless_issued(permit, officer, reviewer):
         ship(permit, officer, ("1", "1.00"))
     permit_transition(permit=permit, action="reinstate", actor=reviewer, reason="Cleared.")
     ship(permit, officer, ("1", "1.00"))
+
+
+def test_a_shipment_made_while_the_permit_was_valid_is_recorded_after_it_expired(permit, officer):
+    """The shipment date decides, not the day it is recorded: an expired permit takes the shipments made within
+    its validity, and none after it; using up its lines leaves it expired."""
+    from django.test import Client
+
+    from permits.workflow import permits_expire_due
+
+    assert permits_expire_due(today=permit.valid_to + timedelta(days=2)) == [permit.number]
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.EXPIRED
+    errors = refused(permit, officer, ("1", "1.00"), on=permit.valid_to + timedelta(days=1))
+    assert "valid from" in errors["shipped_on"][0]
+    ship(permit, officer, ("100", "10000.00"), ("50.5", "2500.50"), on=permit.valid_to)
+    permit.refresh_from_db()
+    assert permit.status == PermitStatus.EXPIRED and all(b.used_up for b in permit_balance(permit=permit))
+    # The holder's permit page offers the form for it.
+    client = Client()
+    client.force_login(officer)
+    page = client.get(f"/permits/{permit.number}/").content.decode()
+    assert f'href="/permits/{permit.number}/shipments/new/"' in page
 
 
 def test_permit_is_exhausted_when_every_line_is_used_up(permit, officer):

@@ -14,7 +14,7 @@ from accounts.roles import Role
 from audit.models import AuditEvent
 from parties.models import Disposition, ListEntry, RestrictedList
 from parties.services import list_import
-from permits.models import PermitStatus
+from permits.models import Permit, PermitStatus
 from rechecks.facets import FULL, permit_facets, touched_facets
 from rechecks.models import Finding, PermitFacet, RecheckChunk, RecheckRun, Trigger
 from rechecks.services import (
@@ -319,6 +319,49 @@ def test_a_listed_party_makes_stricter_findings_and_a_disposed_false_positive_st
         )  # fmt: skip
     found = findings_of(RecheckRun.objects.get(list_version=fifth.version))
     assert set(found) == {stuttgart.pk} and found[stuttgart.pk][0] == "looser"
+
+
+def test_a_run_leaves_out_the_permits_whose_validity_ended_before_its_decisive_date(
+    officer, reviewer, rule_admin, django_capture_on_commit_callbacks
+):
+    """A change that takes effect after a permit's validity has ended cannot alter what it allows: such a permit is
+    left out even while its status still says issued (the expiry job runs by the calendar). One whose validity
+    begins later is kept: the change holds from its date on."""
+    from rechecks.services import recheck_manual
+
+    publish(seed_pack())
+    current = permit_on(officer, reviewer, django_capture_on_commit_callbacks)  # 2026-01-01 to 2026-12-31
+    ended = permit_on(officer, reviewer, django_capture_on_commit_callbacks)
+    Permit.objects.filter(pk=ended.pk).update(valid_from=date(2025, 1, 1), valid_to=date(2025, 12, 31))
+    assert Permit.objects.get(pk=ended.pk).status == PermitStatus.ISSUED
+    runs = {}
+    for day in (date(2026, 2, 1), date(2025, 6, 1), date(2027, 1, 1)):
+        with django_capture_on_commit_callbacks(execute=True):
+            run = recheck_manual(actor=rule_admin, decisive_date=day)
+        runs[day] = RecheckRun.objects.get(pk=run.pk)
+    assert (runs[date(2026, 2, 1)].total, runs[date(2025, 6, 1)].total, runs[date(2027, 1, 1)].total) == (1, 2, 0)
+    assert _chunk_ids(runs[date(2026, 2, 1)]) == [current.pk]
+    assert _chunk_ids(runs[date(2025, 6, 1)]) == sorted([current.pk, ended.pk])
+
+
+def _chunk_ids(run) -> list[int]:
+    return sorted(pk for chunk in RecheckChunk.objects.filter(run=run) for pk in chunk.permit_ids)
+
+
+def test_a_list_import_is_rechecked_under_the_rule_set_in_force_on_its_effective_date(
+    officer, reviewer, tmp_path, django_capture_on_commit_callbacks
+):
+    today_version = publish(seed_pack())
+    permit_on(officer, reviewer, django_capture_on_commit_callbacks)
+    later = publish(pack_variant("from-2027"), effective_from=date(2027, 3, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = list_import(
+            list_key="CN-CONTROL", fmt="csv", actor=None, effective_from=date(2027, 3, 15),
+            paths=[_csv(tmp_path, "v1.csv", [("CN-C-1", "Stuttgart Antriebstechnik GmbH", "DE", "")])],
+        )  # fmt: skip
+    run = RecheckRun.objects.get(list_version=summary.version)
+    assert run.decisive_date == date(2027, 3, 15)
+    assert run.old_version == run.new_version == later != today_version
 
 
 def test_a_chunk_processed_twice_creates_nothing_twice_and_counts_once(
