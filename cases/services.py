@@ -141,7 +141,10 @@ def _check_editable(*, case: Case, actor: User) -> None:
     if not user_may_edit_case(user=actor, case=case):
         raise PermissionDenied(_("Only officers of the case's organisation may edit it."))
     if case.status != CaseStatus.DRAFT:
-        raise CaseNotEditable(f"{case.reference} is {case.get_status_display().lower()}: only a draft can be edited.")
+        raise CaseNotEditable(
+            _("%(reference)s is %(status)s: only a draft can be edited.")
+            % {"reference": case.reference, "status": case.get_status_display().lower()}
+        )
 
 
 @cache
@@ -260,7 +263,7 @@ def case_save_draft(*, case: Case, actor: User, data: dict[str, Any], expected_v
         version=F("version") + 1, updated_at=now, **{f: getattr(case, f) for f in header}
     )
     if updated != 1:
-        raise CaseChanged("The case was changed by someone else since you opened it. Reload it and try again.")
+        raise CaseChanged(_("The case was changed by someone else since you opened it. Reload it and try again."))
     # The row now holds the header set above, at version + 1; the facts not sent are the ones loaded above.
     case.version, case.updated_at = version + 1, now
     if "items" in data:
@@ -340,7 +343,10 @@ def case_submit(*, case: Case, actor: User) -> Case:
     if not user_may_edit_case(user=actor, case=case):
         raise PermissionDenied(_("Only officers of the case's organisation may submit it."))
     if case.status != CaseStatus.DRAFT:
-        raise TransitionNotAllowed(f"{case.reference} is {case.get_status_display().lower()} and cannot be submitted.")
+        raise TransitionNotAllowed(
+            _("%(reference)s is %(status)s and cannot be submitted.")
+            % {"reference": case.reference, "status": case.get_status_display().lower()}
+        )
     # The header was read by the caller and the transition below checks its version, so only the facts are
     # loaded here (those the caller holds already are kept).
     load_facts(case)

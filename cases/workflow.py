@@ -228,13 +228,14 @@ def _transition(*, case: Case, action: str, actor: Any, message: str, changes: d
         )
     if case.status not in transition.sources:
         raise TransitionNotAllowed(
-            f"'{transition.label}' is not allowed while the case is {case.get_status_display().lower()}."
+            _("'%(label)s' is not allowed while the case is %(status)s.")
+            % {"label": transition.label, "status": case.get_status_display().lower()}
         )
     old_status = case.status
     now = timezone.now()
     updated = _update_if_unchanged(case, status=transition.target, updated_at=now, changes=changes)
     if updated != 1:
-        raise CaseChanged("The case was changed by someone else. Reload it and try again.")
+        raise CaseChanged(_("The case was changed by someone else. Reload it and try again."))
     # The conditional UPDATE matched the (status, version) this object holds, so the row now holds exactly these
     # values: set them here rather than read the row back (and lose the cached organisation the audit row needs).
     case.status, case.version, case.updated_at = transition.target, case.version + 1, now

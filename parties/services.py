@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
@@ -58,9 +59,11 @@ def list_import(
     import re
 
     if actor is not None and not actor.has_role(Role.RULE_ADMIN):
-        raise ListImportRefused("Only rule admins may import restricted-party lists.")
+        raise ListImportRefused(_("Only rule admins may import restricted-party lists."))
     if not re.match(LIST_KEY_PATTERN, list_key):
-        raise ListImportRefused(f"List name {list_key!r}: use capitals, digits, '-' and '_' (e.g. US-CSL).")
+        raise ListImportRefused(
+            _("List name '%(list_key)s': use capitals, digits, '-' and '_' (e.g. US-CSL).") % {"list_key": list_key}
+        )
     if fmt not in PARSERS:
         raise ListImportRefused(f"Unknown format {fmt!r}; known: {', '.join(PARSERS)}.")
     if progress is None:
@@ -104,7 +107,10 @@ def _write_version(
         key=list_key, defaults={"name": name or list_key, "format": fmt, "jurisdiction": jurisdiction}
     )
     if not created and restricted.format != fmt:
-        raise ListImportRefused(f"{list_key} is imported as {restricted.format}, not {fmt}.")
+        raise ListImportRefused(
+            _("%(list_key)s is imported as %(format)s, not %(fmt)s.")
+            % {"list_key": list_key, "format": restricted.format, "fmt": fmt}
+        )
     previous = restricted.versions.filter(status=ListVersion.Status.CURRENT).first()
     before = dict(previous.entries.values_list("entry_id", "content_hash")) if previous else {}
     after = {e["entry_id"]: e["content_hash"] for e in entries}
@@ -117,7 +123,7 @@ def _write_version(
             status=ListVersion.Status.SUPERSEDED
         )
         if superseded != 1:
-            raise ListImportRefused(f"{list_key} changed during the import; try again.")
+            raise ListImportRefused(_("%(list_key)s changed during the import; try again.") % {"list_key": list_key})
     version = ListVersion.objects.create(
         restricted_list=restricted,
         number=(previous.number + 1) if previous else 1,
@@ -244,11 +250,11 @@ def potential_match_dispose(*, match, actor: User, decision: str, reason: str):
     from .models import Decision, Disposition, PotentialMatch
 
     if not actor.has_role(Role.REVIEWER, Role.SENIOR_REVIEWER):
-        raise DispositionRefused("Only reviewers may dispose of potential matches.")
+        raise DispositionRefused(_("Only reviewers may dispose of potential matches."))
     if decision not in Decision.values:
         raise DispositionRefused(f"Decision must be one of: {', '.join(Decision.values)}.")
     if not (reason or "").strip():
-        raise DispositionRefused("Give the reason for the decision.")
+        raise DispositionRefused(_("Give the reason for the decision."))
     case = match.case
     party = case.parties.all()[match.party_index] if match.party_index < case.parties.count() else None
     name = match.via_owner or match.party_name
@@ -273,7 +279,7 @@ def potential_match_dispose(*, match, actor: User, decision: str, reason: str):
         status=PotentialMatch.Status.DISPOSED, disposition=disposition
     )
     if updated != 1:
-        raise DispositionRefused("Someone else disposed of this match a moment ago.")
+        raise DispositionRefused(_("Someone else disposed of this match a moment ago."))
     audit_record(
         actor=actor,
         verb="party_match.disposed",

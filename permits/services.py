@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from audit.services import audit_record
@@ -43,8 +44,8 @@ def _licence_type_for(case: Case, screening: Screening) -> LicenceType:
     chosen = types.filter(jurisdiction=case.organisation.country).first() or types.first()
     if chosen is None:
         raise ValidationError(
-            f"Rule set {screening.version.label} defines no licence type '{case.licence_type}'; "
-            "a permit cannot be issued under it."
+            _("Rule set %(label)s defines no licence type '%(licence_type)s'; a permit cannot be issued under it.")
+            % {"label": screening.version.label, "licence_type": case.licence_type}
         )
     return chosen
 
@@ -93,29 +94,33 @@ def permit_issue(
     "text": "free text"}. Validity runs from `valid_from` for `validity_days` (at most, and by default, the
     licence type's maximum). The system (actor None) never issues: a permit always names the person behind it."""
     if not getattr(actor, "is_authenticated", False) or not actor.has_role(*ISSUING_ROLES):
-        raise PermissionDenied("Only reviewers issue permits.")
+        raise PermissionDenied(_("Only reviewers issue permits."))
     case = Case.objects.select_for_update().select_related("organisation").get(pk=case.pk)
     if case.status != ISSUABLE:
         raise ValidationError(
-            f"A permit is issued only for an approved case; {case.reference} is {case.get_status_display().lower()}."
+            _("A permit is issued only for an approved case; %(reference)s is %(status)s.")
+            % {"reference": case.reference, "status": case.get_status_display().lower()}
         )
     if Permit.objects.filter(case=case).exists():
-        raise ValidationError(f"Case {case.reference} already has a permit.")
+        raise ValidationError(_("Case %(reference)s already has a permit.") % {"reference": case.reference})
     screening = Screening.objects.filter(case=case).select_related("version").first()
     if screening is None:
-        raise ValidationError(f"Case {case.reference} has not been screened; a permit needs a decision to rest on.")
+        raise ValidationError(
+            _("Case %(reference)s has not been screened; a permit needs a decision to rest on.")
+            % {"reference": case.reference}
+        )
     licence_type = _licence_type_for(case, screening)
     conditions = conditions or {}
     standard = _conditions(list(conditions.get("standard", [])))
     text = str(conditions.get("text", "")).strip()
     if validity_days is not None and validity_days < 1:
-        raise ValidationError({"validity_days": ["A permit is valid for at least one day."]})
+        raise ValidationError({"validity_days": [_("A permit is valid for at least one day.")]})
     # A longer request is clipped to the maximum the licence type allows, not refused: the reviewer decides
     # within the law, and the law sets the ceiling.
     days = min(validity_days or licence_type.max_validity_days, licence_type.max_validity_days)
     items = list(case.items.all())
     if not items:
-        raise ValidationError(f"Case {case.reference} has no items to permit.")
+        raise ValidationError(_("Case %(reference)s has no items to permit.") % {"reference": case.reference})
     missing = [
         str(n)
         for n, i in enumerate(items, 1)
@@ -127,7 +132,7 @@ def permit_issue(
         )
     end_user = case.parties.filter(role=PartyRole.END_USER).first()
     if end_user is None:
-        raise ValidationError(f"Case {case.reference} names no end user.")
+        raise ValidationError(_("Case %(reference)s names no end user.") % {"reference": case.reference})
     permit = Permit.objects.create(
         number=_next_number(timezone.localdate().year),
         organisation=case.organisation,
@@ -235,31 +240,35 @@ def permit_amendment_start(*, permit: Permit, actor: Any, kind: str) -> Case:
     from cases.services import case_copy
 
     if kind not in (CaseKind.AMENDMENT, CaseKind.EXTENSION):
-        raise ValidationError({"kind": ["Choose amendment or extension."]})
+        raise ValidationError({"kind": [_("Choose amendment or extension.")]})
     if not getattr(actor, "is_authenticated", False) or not (
         actor.is_officer and actor.organisation_id == permit.organisation_id
     ):
-        raise PermissionDenied("Only the permit holder's officers may amend or extend a permit.")
+        raise PermissionDenied(_("Only the permit holder's officers may amend or extend a permit."))
     permit = Permit.objects.select_for_update().select_related("case", "licence_type").get(pk=permit.pk)
     label = CaseKind(kind).label.lower()
     if kind == CaseKind.EXTENSION and permit.status != PermitStatus.ISSUED:
         raise ValidationError(
-            f"Permit {permit.number} is {permit.get_status_display().lower()}: only a permit in force is extended."
+            _("Permit %(number)s is %(status)s: only a permit in force is extended.")
+            % {"number": permit.number, "status": permit.get_status_display().lower()}
         )
     if permit.status not in (PermitStatus.ISSUED, PermitStatus.SUSPENDED):
         raise ValidationError(
-            f"Permit {permit.number} is {permit.get_status_display().lower()}: it can no longer be amended."
+            _("Permit %(number)s is %(status)s: it can no longer be amended.")
+            % {"number": permit.number, "status": permit.get_status_display().lower()}
         )
     if permit.amendments.filter(status__in=OPEN_CASE_STATUSES).exists():
-        raise ValidationError(f"Permit {permit.number} already has an amendment or extension under way.")
+        raise ValidationError(
+            _("Permit %(number)s already has an amendment or extension under way.") % {"number": permit.number}
+        )
     if kind == CaseKind.EXTENSION:
         # Every extension along the chain counts, so extending an extension does not reset the count.
         used = sum(1 for p in _chain(permit) if p.case.kind == CaseKind.EXTENSION)
         allowed = permit.licence_type.extensions
         if used >= allowed:
             raise ValidationError(
-                f"A {permit.licence_type.name} may be extended {allowed} time(s); permit {permit.number} has used "
-                f"{used}."
+                _("A %(name)s may be extended %(allowed)s time(s); permit %(number)s has used %(used)s.")
+                % {"name": permit.licence_type.name, "allowed": allowed, "number": permit.number, "used": used}
             )
     copy = case_copy(case=permit.case, actor=actor)
     Case.objects.filter(pk=copy.pk).update(kind=kind, amends_permit=permit)
@@ -279,17 +288,17 @@ def permit_amendment_start(*, permit: Permit, actor: Any, kind: str) -> Case:
 
 def _amount(raw: Any, places: int) -> Decimal:
     if isinstance(raw, (float, bool)):
-        raise ValueError('Give the amount as a decimal number, e.g. "12.5".')
+        raise ValueError(_('Give the amount as a decimal number, e.g. "12.5".'))
     try:
         amount = Decimal(str(raw).strip())
     except (InvalidOperation, TypeError):
-        raise ValueError(f"'{raw}' is not a number.") from None
+        raise ValueError(_("'%(value)s' is not a number.") % {"value": raw}) from None
     if not amount.is_finite():
-        raise ValueError(f"'{raw}' is not a number.")
+        raise ValueError(_("'%(value)s' is not a number.") % {"value": raw})
     if amount < 0:
-        raise ValueError("An amount cannot be negative.")
+        raise ValueError(_("An amount cannot be negative."))
     if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        raise ValueError(f"At most {places} decimal places.")
+        raise ValueError(_("At most %(places)s decimal places.") % {"places": places})
     return amount
 
 
@@ -312,31 +321,33 @@ def shipment_record(*, permit: Permit, actor: Any, shipped_on: date, lines: list
     if not getattr(actor, "is_authenticated", False) or not (
         actor.is_officer and actor.organisation_id == permit.organisation_id
     ):
-        raise PermissionDenied("Only the permit holder's officers record shipments.")
+        raise PermissionDenied(_("Only the permit holder's officers record shipments."))
     # The permit row is the lock for its balance: two shipments recorded at once are checked one after the other.
     permit = Permit.objects.select_for_update().select_related("licence_type").get(pk=permit.pk)
     if permit.status not in SHIPMENTS_RECORDED_ON:
         raise ValidationError(
-            f"Permit {permit.number} is {permit.get_status_display().lower()}; shipments cannot be recorded."
+            _("Permit %(number)s is %(status)s; shipments cannot be recorded.")
+            % {"number": permit.number, "status": permit.get_status_display().lower()}
         )
     errors: dict[str, list[str]] = {}
     if not permit.valid_from <= shipped_on <= permit.valid_to:
         errors["shipped_on"] = [
-            f"The permit is valid from {permit.valid_from.isoformat()} to {permit.valid_to.isoformat()}."
+            _("The permit is valid from %(valid_from)s to %(valid_to)s.")
+            % {"valid_from": permit.valid_from.isoformat(), "valid_to": permit.valid_to.isoformat()}
         ]
     balances = {b.item.pk: b for b in permit_balance(permit=permit)}
     if not lines:
-        errors["lines"] = ["A shipment has at least one line."]
+        errors["lines"] = [_("A shipment has at least one line.")]
     parsed: list[tuple[PermitItem, Decimal, Decimal]] = []
     seen: set[int] = set()
     for n, line in enumerate(lines):
         path = f"lines[{n}]"
         balance = balances.get(_int_or_none(line.get("item")))
         if balance is None:
-            errors[f"{path}.item"] = ["Not a line of this permit."]
+            errors[f"{path}.item"] = [_("Not a line of this permit.")]
             continue
         if balance.item.pk in seen:
-            errors[f"{path}.item"] = ["This permit line appears twice in the shipment."]
+            errors[f"{path}.item"] = [_("This permit line appears twice in the shipment.")]
             continue
         seen.add(balance.item.pk)
         amounts = {}
@@ -349,18 +360,16 @@ def shipment_record(*, permit: Permit, actor: Any, shipped_on: date, lines: list
             continue
         quantity, value = amounts["quantity"], amounts["value"]
         if quantity == 0 and value == 0:
-            errors[f"{path}.quantity"] = ["A line ships some quantity or value."]
+            errors[f"{path}.quantity"] = [_("A line ships some quantity or value.")]
             continue
         item = balance.item
         if balance.quantity_used + quantity > balance.quantity_allowed:
             errors[f"{path}.quantity"] = [
-                f"Exceeds the balance: {_plain(balance.quantity_remaining)} {item.quantity_unit} remain of "
-                f"{_plain(item.quantity_limit)}{_tolerance_note(balance.tolerance)}."
+                _exceeds(balance.quantity_remaining, item.quantity_unit, item.quantity_limit, balance.tolerance)
             ]
         if balance.value_used + value > balance.value_allowed:
             errors[f"{path}.value"] = [
-                f"Exceeds the balance: {_plain(balance.value_remaining)} {item.value_currency} remain of "
-                f"{_plain(item.value_limit)}{_tolerance_note(balance.tolerance)}."
+                _exceeds(balance.value_remaining, item.value_currency, item.value_limit, balance.tolerance)
             ]
         parsed.append((item, quantity, value))
     if errors:
@@ -401,5 +410,14 @@ def _plain(amount: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _exceeds(remaining: Decimal, unit: str, limit: Decimal, tolerance: Decimal) -> str:
+    return _("Exceeds the balance: %(remaining)s %(unit)s remain of %(limit)s%(tolerance)s.") % {
+        "remaining": _plain(remaining),
+        "unit": unit,
+        "limit": _plain(limit),
+        "tolerance": _tolerance_note(tolerance),
+    }
+
+
 def _tolerance_note(tolerance: Decimal) -> str:
-    return f" (plus a tolerance of {_plain(tolerance * 100)} %)" if tolerance else ""
+    return _(" (plus a tolerance of %(percent)s %%)") % {"percent": _plain(tolerance * 100)} if tolerance else ""

@@ -111,7 +111,9 @@ def permit_transition(*, permit: Permit, action: str, actor: Any, reason: str = 
         status=transition.target, status_reason=reason, version=F("version") + 1, updated_at=timezone.now()
     )
     if updated != 1:
-        raise PermitChanged(f"Permit {permit.number} was changed by someone else. Reload it and try again.")
+        raise PermitChanged(
+            _("Permit %(number)s was changed by someone else. Reload it and try again.") % {"number": permit.number}
+        )
     permit.refresh_from_db()
     audit_record(
         actor=actor,

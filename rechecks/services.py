@@ -17,6 +17,7 @@ from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
@@ -633,15 +634,15 @@ def finding_triage(*, finding: Finding, actor: User, action: str, reason: str = 
     acting at once exactly one wins. The holder's officers are told by e-mail once it commits."""
     _require(actor, TRIAGE_ROLES, "Only reviewers triage re-check findings.")
     if action not in actions_for(finding):
-        raise ValidationError({"action": [f"'{action}' is not open for this finding."]})
+        raise ValidationError({"action": [_("'%(action)s' is not open for this finding.") % {"action": action}]})
     reason = (reason or "").strip()
     if action != "noted" and not reason:
-        raise ValidationError({"reason": ["Give the reason for the decision."]})
+        raise ValidationError({"reason": [_("Give the reason for the decision.")]})
     updated = Finding.objects.filter(pk=finding.pk, status=Finding.Status.OPEN).update(
         status=ACTION_STATUS[action], triage_reason=reason, triaged_by=actor, triaged_at=timezone.now()
     )
     if updated != 1:
-        raise FindingAlreadyTriaged("Someone else triaged this finding a moment ago.")
+        raise FindingAlreadyTriaged(_("Someone else triaged this finding a moment ago."))
     permit = Permit.objects.select_related("case", "organisation").get(pk=finding.permit_id)
     new_case = None
     if action in ("suspend", "revoke"):
@@ -658,7 +659,7 @@ def finding_triage(*, finding: Finding, actor: User, action: str, reason: str = 
         ]
         filer = next((u for u in officers if u.pk == permit.case.filed_by_id), officers[0] if officers else None)
         if filer is None:
-            raise ValidationError({"action": ["The holder has no officer to file a new case."]})
+            raise ValidationError({"action": [_("The holder has no officer to file a new case.")]})
         new_case = case_copy(case=permit.case, actor=filer)
         Finding.objects.filter(pk=finding.pk).update(new_case=new_case)
     finding.refresh_from_db()
@@ -686,8 +687,6 @@ def finding_triage(*, finding: Finding, actor: User, action: str, reason: str = 
 
 
 def _holder_message(finding: Finding, permit: Permit, action: str, reason: str, new_case) -> tuple[str, str]:
-    from django.utils.translation import gettext as _
-
     what = {
         "keep": _("Your permit stays in force."),
         "suspend": _("Your permit has been suspended."),

@@ -156,7 +156,8 @@ def case_claim(*, case: Case, actor: User) -> Case:
     same case at once exactly one wins; the other gets AlreadyClaimed and nothing changes."""
     if case.status != CaseStatus.SCREENED:
         raise TransitionNotAllowed(
-            f"{case.reference} is {case.get_status_display().lower()}: only a screened case can be claimed."
+            _("%(reference)s is %(status)s: only a screened case can be claimed.")
+            % {"reference": case.reference, "status": case.get_status_display().lower()}
         )
     assignment = _assignment_for(case)
     _check_may_hold(user=actor, assignment=assignment)
@@ -166,7 +167,9 @@ def case_claim(*, case: Case, actor: User) -> Case:
         assigned_to=actor, assigned_at=timezone.now()
     )
     if won != 1:
-        raise AlreadyClaimed(f"{case.reference} has already been claimed by another reviewer.")
+        raise AlreadyClaimed(
+            _("%(reference)s has already been claimed by another reviewer.") % {"reference": case.reference}
+        )
     return case_transition(
         case=case, action="claim", actor=actor, message=f"Claimed from {assignment.queue or 'no queue'}."
     )
@@ -182,7 +185,7 @@ def case_release(*, case: Case, actor: User, reason: str = "") -> Case:
         assigned_to=None, assigned_at=None
     )
     if released != 1:
-        raise CaseChanged("The case was changed by someone else. Reload it and try again.")
+        raise CaseChanged(_("The case was changed by someone else. Reload it and try again."))
     return case_transition(case=case, action="release", actor=actor, message=reason)
 
 
@@ -198,24 +201,27 @@ def case_reassign(*, case: Case, actor: User, assignee: User, reason: str = "") 
         raise PermissionDenied(_("Only senior reviewers may reassign cases."))
     if case.status not in REASSIGNABLE:
         raise TransitionNotAllowed(
-            f"{case.reference} is {case.get_status_display().lower()}: there is no review to reassign."
+            _("%(reference)s is %(status)s: there is no review to reassign.")
+            % {"reference": case.reference, "status": case.get_status_display().lower()}
         )
     assignment = _assignment_for(case)
     _check_may_hold(user=assignee, assignment=assignment)
     previous = assignment.assigned_to
     if previous is not None and previous.pk == assignee.pk:
-        raise TransitionNotAllowed(f"{case.reference} is already with {assignee}.")
+        raise TransitionNotAllowed(
+            _("%(reference)s is already with %(assignee)s.") % {"reference": case.reference, "assignee": assignee}
+        )
     moved = CaseAssignment.objects.filter(pk=assignment.pk, assigned_to=previous).update(
         assigned_to=assignee, assigned_at=timezone.now()
     )
     if moved != 1:
-        raise CaseChanged("The case was changed by someone else. Reload it and try again.")
+        raise CaseChanged(_("The case was changed by someone else. Reload it and try again."))
     if case.status == CaseStatus.SCREENED:
         case = case_transition(case=case, action="claim", actor=actor, message=f"Assigned to {assignee}.")
     else:
         # No status change, but the case has changed hands: whoever acts on the version read before loses.
         if Case.objects.filter(pk=case.pk, version=case.version).update(version=F("version") + 1) != 1:
-            raise CaseChanged("The case was changed by someone else. Reload it and try again.")
+            raise CaseChanged(_("The case was changed by someone else. Reload it and try again."))
         case.refresh_from_db()
     audit_record(
         actor=actor,
@@ -261,18 +267,18 @@ def _clean_recommendation(
     if decision not in Recommendation.Decision.values:
         errors["recommendation"] = [f"Choose one of: {', '.join(Recommendation.Decision.values)}."]
     if not reasons.strip():
-        errors["reasons"] = ["Give the reasons for the recommendation."]
+        errors["reasons"] = [_("Give the reasons for the recommendation.")]
     if decision == Recommendation.Decision.APPROVE_WITH_CONDITIONS and not conditions.strip():
-        errors["conditions"] = ["An approval with conditions needs its conditions."]
+        errors["conditions"] = [_("An approval with conditions needs its conditions.")]
     if decision == Recommendation.Decision.REFUSE:
         if not refusal_reasons:
-            errors["refusal_reasons"] = ["A refusal needs at least one reason from the standard list."]
+            errors["refusal_reasons"] = [_("A refusal needs at least one reason from the standard list.")]
         elif any(not r.active for r in refusal_reasons):
-            errors["refusal_reasons"] = ["That refusal reason is no longer in use."]
+            errors["refusal_reasons"] = [_("That refusal reason is no longer in use.")]
         if not applicant_text.strip():
-            errors["applicant_text"] = ["Explain the refusal to the applicant."]
+            errors["applicant_text"] = [_("Explain the refusal to the applicant.")]
     elif refusal_reasons:
-        errors["refusal_reasons"] = ["Refusal reasons belong to a refusal."]
+        errors["refusal_reasons"] = [_("Refusal reasons belong to a refusal.")]
     if errors:
         raise ValidationError(errors)
 
@@ -294,7 +300,8 @@ def case_recommend(
         raise PermissionDenied(_("Only reviewers may recommend a decision."))
     if case.status != CaseStatus.IN_REVIEW:
         raise TransitionNotAllowed(
-            f"{case.reference} is {case.get_status_display().lower()}: a recommendation needs a case in review."
+            _("%(reference)s is %(status)s: a recommendation needs a case in review.")
+            % {"reference": case.reference, "status": case.get_status_display().lower()}
         )
     assignment = _assignment_for(case)
     if assignment.assigned_to_id != actor.pk:
@@ -361,21 +368,24 @@ def case_countersign(*, case: Case, actor: User, agree: bool, note: str = "") ->
         raise PermissionDenied(_("Only a senior reviewer may countersign."))
     if case.status != CaseStatus.AWAITING_COUNTERSIGNATURE:
         raise TransitionNotAllowed(
-            f"{case.reference} is {case.get_status_display().lower()}: there is nothing to countersign."
+            _("%(reference)s is %(status)s: there is nothing to countersign.")
+            % {"reference": case.reference, "status": case.get_status_display().lower()}
         )
     row = pending_recommendation(case)
     if row is None:
-        raise TransitionNotAllowed(f"{case.reference} has no recommendation awaiting countersignature.")
+        raise TransitionNotAllowed(
+            _("%(reference)s has no recommendation awaiting countersignature.") % {"reference": case.reference}
+        )
     if row.reviewer_id == actor.pk:
         raise PermissionDenied(_("Four eyes: a recommendation must be countersigned by someone other than its author."))
     if not agree and not note.strip():
-        raise ValidationError({"note": ["Say why you do not agree, so the reviewer can act on it."]})
+        raise ValidationError({"note": [_("Say why you do not agree, so the reviewer can act on it.")]})
     now = timezone.now()
     signed = Recommendation.objects.filter(pk=row.pk, countersigned_by__isnull=True).update(
         countersigned_by=actor, countersigned_at=now, countersign_agreed=agree, countersign_note=note
     )
     if signed != 1:
-        raise CaseChanged("Someone else countersigned this case a moment ago. Reload it.")
+        raise CaseChanged(_("Someone else countersigned this case a moment ago. Reload it."))
     row.refresh_from_db()
     audit_record(
         actor=actor,
@@ -422,9 +432,9 @@ def case_note_add(*, case: Case, actor: User, text: str, visibility: str) -> Cas
     text = text.strip()
     errors: dict[str, list[str]] = {}
     if not text:
-        errors["text"] = ["Write the note."]
+        errors["text"] = [_("Write the note.")]
     elif len(text) > NOTE_MAX_CHARS:
-        errors["text"] = [f"A note has at most {NOTE_MAX_CHARS} characters."]
+        errors["text"] = [_("A note has at most %(NOTE_MAX_CHARS)s characters.") % {"NOTE_MAX_CHARS": NOTE_MAX_CHARS}]
     if case.status == CaseStatus.DRAFT:
         # Nobody at the authority can read a draft: a note on it would talk to no one.
         errors.setdefault("text", []).append("Notes can be written once the case is submitted.")
@@ -450,7 +460,7 @@ def case_close(*, case: Case, actor: User, reason: str) -> Case:
     if not _is_senior(actor):
         raise PermissionDenied(_("Only senior reviewers may close cases."))
     if not reason.strip():
-        raise ValidationError({"reason": ["Say why the case is closed: the applicant and the record need it."]})
+        raise ValidationError({"reason": [_("Say why the case is closed: the applicant and the record need it.")]})
     return case_transition(case=case, action="close", actor=actor, message=reason.strip())
 
 
@@ -490,7 +500,7 @@ def _rule_snapshot(rule: RoutingRule) -> dict[str, Any]:
 def _clean_rule(rule: RoutingRule) -> None:
     rule.full_clean()
     if rule.min_outcome and rule.max_outcome and RANK[rule.min_outcome] > RANK[rule.max_outcome]:
-        raise ValidationError({"max_outcome": ["The highest outcome must not be below the lowest."]})
+        raise ValidationError({"max_outcome": [_("The highest outcome must not be below the lowest.")]})
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Role
@@ -75,12 +76,12 @@ def user_may_cancel(*, user: Any, request: InformationRequest) -> bool:
 
 def _check_holder(*, case: Case, actor: Any, senior_may: bool = False) -> None:
     if actor is None or not actor.has_role(Role.REVIEWER, Role.SENIOR_REVIEWER):
-        raise PermissionDenied("Only reviewers may ask for, or withdraw, requests for information.")
+        raise PermissionDenied(_("Only reviewers may ask for, or withdraw, requests for information."))
     if reviewer_holding_id(case) == actor.pk:
         return
     if senior_may and actor.has_role(Role.SENIOR_REVIEWER):
         return
-    raise PermissionDenied("Only the reviewer holding the case may do that.")
+    raise PermissionDenied(_("Only the reviewer holding the case may do that."))
 
 
 def _clean_open(*, questions: str, standard_codes: list[str], deadline: Any, today: date) -> list[StandardQuestion]:
@@ -91,11 +92,11 @@ def _clean_open(*, questions: str, standard_codes: list[str], deadline: Any, tod
     if unknown:
         errors["standard_codes"] = [f"Unknown or retired standard question: {', '.join(unknown)}."]
     if not questions.strip() and not codes:
-        errors["questions"] = ["Ask at least one question: write it, or choose a standard one."]
+        errors["questions"] = [_("Ask at least one question: write it, or choose a standard one.")]
     if not isinstance(deadline, date):
-        errors["deadline"] = ["Give the date by which the applicant must answer."]
+        errors["deadline"] = [_("Give the date by which the applicant must answer.")]
     elif deadline <= today:
-        errors["deadline"] = ["The deadline must be after today."]
+        errors["deadline"] = [_("The deadline must be after today.")]
     if errors:
         raise ValidationError(errors)
     return [found[c] for c in codes]
@@ -117,7 +118,8 @@ def information_request_open(
     _check_holder(case=case, actor=actor)
     if case.status != CaseStatus.IN_REVIEW:
         raise TransitionNotAllowed(
-            f"{case.reference} is {case.get_status_display().lower()}: information can be requested only in review."
+            _("%(reference)s is %(status)s: information can be requested only in review.")
+            % {"reference": case.reference, "status": case.get_status_display().lower()}
         )
     chosen = _clean_open(questions=questions, standard_codes=list(standard_codes), deadline=deadline, today=today)
     case = case_transition(
@@ -154,7 +156,7 @@ def _close(request: InformationRequest, *, status: str, actor: Any, note: str = 
         status=status, closed_at=now, closed_by=actor, closing_note=note
     )
     if closed != 1:
-        raise RequestClosed("This request is no longer open: it was answered, cancelled or lapsed meanwhile.")
+        raise RequestClosed(_("This request is no longer open: it was answered, cancelled or lapsed meanwhile."))
     request.status, request.closed_at, request.closed_by, request.closing_note = status, now, actor, note
 
 
@@ -163,7 +165,13 @@ def _check_attachments(attachments: list[Attachment]) -> list[CheckedUpload]:
     the attachment's place in the list."""
     errors: dict[str, list[str]] = {}
     if len(attachments) > MAX_ATTACHMENTS:
-        raise ValidationError({"attachments": [f"Attach at most {MAX_ATTACHMENTS} files to one answer."]})
+        raise ValidationError(
+            {
+                "attachments": [
+                    _("Attach at most %(MAX_ATTACHMENTS)s files to one answer.") % {"MAX_ATTACHMENTS": MAX_ATTACHMENTS}
+                ]
+            }
+        )
     checked = []
     for index, attachment in enumerate(attachments):
         if attachment.doc_type not in DocumentType.values:
@@ -205,11 +213,11 @@ def information_request_answer(
     back to review, the clock runs again with the paused working days added, the reviewer is e-mailed."""
     case = request.case
     if not user_may_edit_case(user=actor, case=case):
-        raise PermissionDenied("Only officers of the case's organisation may answer its requests.")
+        raise PermissionDenied(_("Only officers of the case's organisation may answer its requests."))
     attachments = list(attachments)
     errors: dict[str, list[str]] = {}
     if not text.strip():
-        errors["text"] = ["Write your answer (attach documents as well where they help)."]
+        errors["text"] = [_("Write your answer (attach documents as well where they help).")]
     try:
         checked = _check_attachments(attachments)
     except ValidationError as invalid:

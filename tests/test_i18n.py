@@ -278,6 +278,28 @@ def test_the_permit_page_in_chinese_and_its_certificate_as_issued(
     assert "Valid" in text and "有效期" not in text
 
 
+def test_a_refused_shipment_and_amendment_say_why_in_chinese(officer, reviewer, django_capture_on_commit_callbacks):
+    """The services' refusals are messages of the catalogue too: a reader who chose Chinese reads them in Chinese,
+    with the permit's own figures in place."""
+    load_rules()
+    permit = issue(screened_case(officer, django_capture_on_commit_callbacks), reviewer)
+    client = Client()
+    client.force_login(officer)
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    line = permit.items.order_by("position").first()
+    response = client.post(
+        reverse("permits:shipment-new", kwargs={"number": permit.number}),
+        {"shipped_on": "2030-01-01", f"item_{line.pk}_quantity": "1000", f"item_{line.pk}_value": "1.00"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "该许可证的有效期为 2026-01-01 至" in page
+    assert "超出剩余额度：限额 100，尚余 100 kg。" in page
+    client.post(reverse("permits:amend", kwargs={"number": permit.number}), {"kind": "amendment"})
+    again = client.post(reverse("permits:amend", kwargs={"number": permit.number}), {"kind": "extension"}, follow=True)
+    assert f"许可证 {permit.number} 已有正在办理的变更或延期。" in again.content.decode()
+
+
 # --- e-mails in the reader's language ----------------------------------------------------------------------------
 
 
