@@ -71,6 +71,23 @@ def user_create(
 
 @transaction.atomic
 def user_set_roles(*, user: User, roles: Iterable[Role], actor: User | None, record: bool = True) -> None:
+    """Give `user` exactly `roles`. Refused for a mix `user_create` refuses, and for anyone but the system (None),
+    a superuser, or an organisation admin giving their own organisation's members an exporter's roles."""
+    roles = set(roles)
+    refusal = roles_refusal(organisation=user.organisation, roles=roles)
+    if refusal:
+        raise AccountError(refusal)
+    if not (
+        actor is None
+        or actor.is_superuser
+        or (
+            actor.has_role(Role.ORG_ADMIN)
+            and actor.organisation_id is not None
+            and actor.organisation_id == user.organisation_id
+            and roles <= {Role.OFFICER, Role.ORG_ADMIN}
+        )
+    ):
+        raise PermissionDenied(_("Only an administrator may change what a person may do."))
     before = sorted(r.value for r in user.role_set) if record else None
     groups = [Group.objects.get_or_create(name=role.value)[0] for role in roles]
     user.groups.set(groups)

@@ -352,6 +352,54 @@ def case_recommend(
     return row
 
 
+# --- What a decision rests on ------------------------------------------------------------------------------------
+
+_APPROVALS = (Recommendation.Decision.APPROVE, Recommendation.Decision.APPROVE_WITH_CONDITIONS)
+_REFUSALS = (Recommendation.Decision.REFUSE,)
+
+
+def _rests_on(rec: Recommendation | None, actor: Any, action: str) -> bool:
+    """Whether the case's latest recommendation is the one `action` by `actor` must rest on: what
+    `case_recommend` and `case_countersign` write just before they take the action."""
+    if rec is None or actor is None:
+        return False
+    if action in ("approve", "refuse"):
+        decisions = _APPROVALS if action == "approve" else _REFUSALS
+        return rec.reviewer_id == actor.pk and rec.decision in decisions and not rec.needs_countersignature
+    if action == "refer_for_countersignature":
+        return rec.reviewer_id == actor.pk and rec.needs_countersignature and rec.countersigned_by_id is None
+    # A countersignature, agreeing or not: by someone other than the author (four eyes), recorded on the row.
+    signed = rec.needs_countersignature and rec.countersigned_by_id == actor.pk and rec.reviewer_id != actor.pk
+    if action == "return_to_review":
+        return signed and rec.countersign_agreed is False
+    decisions = _APPROVALS if action == "countersign_approve" else _REFUSALS
+    return signed and rec.countersign_agreed is True and rec.decision in decisions
+
+
+def decision_guard(action: str):
+    """The `cases.workflow.guard_transition` guard of a decision action: refused unless the recommendation (and,
+    where four eyes apply, the countersignature by another senior reviewer) it rests on has just been recorded,
+    so no caller can decide a case around `case_recommend` and `case_countersign`."""
+
+    def guard(case: Case, actor: Any) -> str | None:
+        latest = Recommendation.objects.filter(case=case).order_by("-id").first()
+        if _rests_on(latest, actor, action):
+            return None
+        return _("A decision is taken through a recommendation and, where four eyes apply, a countersignature.")
+
+    return guard
+
+
+DECISION_ACTIONS = (
+    "approve",
+    "refuse",
+    "refer_for_countersignature",
+    "countersign_approve",
+    "countersign_refuse",
+    "return_to_review",
+)
+
+
 def pending_recommendation(case: Case) -> Recommendation | None:
     return (
         Recommendation.objects.filter(case=case, needs_countersignature=True, countersigned_by__isnull=True)

@@ -251,3 +251,34 @@ def test_only_an_org_admin_manages_members(request, who):
 def test_org_admin_page_needs_login(db):
     response = Client().get(reverse("organisation"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+# --- roles -------------------------------------------------------------------------------------------------------
+
+
+def test_roles_are_set_only_by_an_administrator_and_never_mixed(org, officer, reviewer, other_officer):
+    """`user_set_roles` refuses what `user_create` refuses (an exporter's member holding the authority's roles),
+    and anyone but the system, a superuser or the organisation's own admin giving exporter roles."""
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.services import AccountError, user_set_roles
+
+    org_admin = make_user(Role.ORG_ADMIN, organisation=org, username="org.admin.two")
+    root = User.objects.create_superuser(username="root", email="root@example.org", password="x" * 12)
+    events = AuditEvent.objects.count()
+    # The way around four eyes the probe found: an officer making himself a reviewer of his own cases.
+    for actor in (officer, root, None):
+        with pytest.raises(AccountError, match="authority's roles"):
+            user_set_roles(user=officer, roles=[Role.OFFICER, Role.REVIEWER], actor=actor)
+    with pytest.raises(AccountError, match="belong to an organisation"):
+        user_set_roles(user=reviewer, roles=[Role.OFFICER], actor=root)
+    for actor in (officer, reviewer, other_officer):
+        with pytest.raises(PermissionDenied):
+            user_set_roles(user=officer, roles=[Role.OFFICER, Role.ORG_ADMIN], actor=actor)
+    with pytest.raises(PermissionDenied):  # an organisation admin has no say over the authority's staff
+        user_set_roles(user=reviewer, roles=[Role.REVIEWER, Role.SENIOR_REVIEWER], actor=org_admin)
+    assert set(officer.groups.values_list("name", flat=True)) == {Role.OFFICER.value}
+    assert AuditEvent.objects.count() == events
+    user_set_roles(user=officer, roles=[Role.OFFICER, Role.ORG_ADMIN], actor=org_admin)
+    user_set_roles(user=reviewer, roles=[Role.REVIEWER, Role.SENIOR_REVIEWER], actor=root)
+    assert AuditEvent.objects.filter(verb="user.roles_changed").count() == 2

@@ -13,6 +13,7 @@ from cases.services import case_submit, case_withdraw
 from cases.vocab import CaseStatus
 from cases.workflow import TRANSITIONS, Actor, TransitionNotAllowed, allowed_actions, case_transition
 from permits.services import APPROVING_ACTIONS
+from review.services import DECISION_ACTIONS
 
 from .factories import make_case, make_user
 from .permit_helpers import load_rules, screened_case
@@ -25,6 +26,27 @@ def _at(case: Case, status: str) -> Case:
     Case.objects.filter(pk=case.pk).update(status=status)
     case.refresh_from_db()
     return case
+
+
+def _recommended(case: Case, action: str, actor, other) -> None:
+    """The recommendation row a decision action rests on, as `case_recommend` or `case_countersign` writes it just
+    before taking the action (`other` is the author a countersigning `actor` signs for)."""
+    from django.utils import timezone
+
+    from review.models import Recommendation
+
+    decision = "refuse" if action in ("refuse", "countersign_refuse") else "approve"
+    if action in ("approve", "refuse"):
+        Recommendation.objects.create(case=case, reviewer=actor, decision=decision, reasons="r")
+    elif action == "refer_for_countersignature":
+        Recommendation.objects.create(
+            case=case, reviewer=actor, decision=decision, reasons="r", needs_countersignature=True
+        )
+    elif action in ("countersign_approve", "countersign_refuse", "return_to_review"):
+        Recommendation.objects.create(
+            case=case, reviewer=other, decision=decision, reasons="r", needs_countersignature=True,
+            countersigned_by=actor, countersigned_at=timezone.now(), countersign_agreed=action != "return_to_review",
+        )  # fmt: skip
 
 
 @pytest.fixture
@@ -77,6 +99,8 @@ def test_each_legal_transition_moves_the_case_and_is_audited(
     else:
         case = _at(make_case(officer, with_certificate=False), source)
     actor = people[sorted(transition.actors)[0]]
+    if action in DECISION_ACTIONS:
+        _recommended(case, action, actor, people[Actor.REVIEWER])
     case = case_transition(case=case, action=action, actor=actor, message="why")
     assert case.status == transition.target
     event = AuditEvent.objects.filter(case=case, verb=f"case.{action}").get()
@@ -143,3 +167,30 @@ def test_submission_and_screening_still_work_through_the_table(officer, django_c
     case.refresh_from_db()
     assert case.status == CaseStatus.SCREENED
     assert AuditEvent.objects.filter(case=case, verb="case.screen", actor=None).exists()
+
+
+@pytest.mark.parametrize("action", DECISION_ACTIONS)
+def test_a_decision_without_its_recommendation_is_refused_by_the_transition_itself(
+    officer, people, action, django_capture_on_commit_callbacks
+):
+    """Four eyes hold below the review services too: taking a decision action straight through `case_transition`,
+    with no recommendation (or with the author countersigning their own), is refused and changes nothing."""
+    from permits.models import Permit
+
+    load_rules()
+    transition = TRANSITIONS[action]
+    case = _at(screened_case(officer, django_capture_on_commit_callbacks), sorted(transition.sources)[0])
+    actor = people[Actor.SENIOR_REVIEWER]
+    attempts = [lambda: None]  # no recommendation at all
+    if action.startswith("countersign") or action == "return_to_review":
+        # The author's own recommendation waiting for a countersignature, and the author taking the step: the
+        # database refuses a row saying they countersigned it, so this is the way around four eyes to close.
+        attempts.append(lambda: _recommended(case, "refer_for_countersignature", actor, None))
+    for prepare in attempts:
+        prepare()
+        before = (case.status, case.version, AuditEvent.objects.count())
+        with pytest.raises(PermissionDenied, match="through a recommendation"):
+            case_transition(case=case, action=action, actor=actor)
+        case.refresh_from_db()
+        assert (case.status, case.version, AuditEvent.objects.count()) == before
+        assert not Permit.objects.filter(case=case).exists()
