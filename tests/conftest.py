@@ -13,6 +13,17 @@ def _fast_hashing_and_private_media(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """A request leaves its language active in the thread (LocaleMiddleware activates and never deactivates), so a
+    test that ends on a Chinese page must not hand Chinese to the next test's direct service calls, whose refusals
+    are catalogue messages too."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def org(db):
     return make_organisation("Ganzhou Rare Magnet Co., Ltd.", country="CN")

@@ -25,14 +25,6 @@ from .factories import PASSWORD, make_case, make_user
 from .permit_helpers import approve, issue, load_rules, screened_case
 
 
-@pytest.fixture(autouse=True)
-def _default_language_afterwards():
-    """A request leaves its language active in the thread (LocaleMiddleware activates and never deactivates), so a
-    test that ends on a Chinese page must not hand Chinese to the next test's direct service calls."""
-    yield
-    translation.deactivate()
-
-
 def render(source: str, language: str, **context) -> str:
     with translation.override(language):
         return Template("{% load licensa %}" + source).render(Context(context))
