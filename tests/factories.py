@@ -91,3 +91,25 @@ def make_case(officer: User, *, with_certificate: bool = True, **overrides) -> C
         )
         case.refresh_from_db()
     return case
+
+
+def recommended_for(case, action: str, actor, other) -> None:
+    """The recommendation row a decision action rests on, as `case_recommend` or `case_countersign` writes it just
+    before taking the action (`other` is the author a countersigning `actor` signs for): for tests that take a
+    decision straight through `case_transition`, which refuses one without it (review.services.decision_guard)."""
+    from django.utils import timezone
+
+    from review.models import Recommendation
+
+    decision = "refuse" if action in ("refuse", "countersign_refuse") else "approve"
+    if action in ("approve", "refuse"):
+        Recommendation.objects.create(case=case, reviewer=actor, decision=decision, reasons="r")
+    elif action == "refer_for_countersignature":
+        Recommendation.objects.create(
+            case=case, reviewer=actor, decision=decision, reasons="r", needs_countersignature=True
+        )
+    elif action in ("countersign_approve", "countersign_refuse", "return_to_review"):
+        Recommendation.objects.create(
+            case=case, reviewer=other, decision=decision, reasons="r", needs_countersignature=True,
+            countersigned_by=actor, countersigned_at=timezone.now(), countersign_agreed=action != "return_to_review",
+        )  # fmt: skip

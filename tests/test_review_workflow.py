@@ -15,7 +15,7 @@ from cases.workflow import TRANSITIONS, Actor, TransitionNotAllowed, allowed_act
 from permits.services import APPROVING_ACTIONS
 from review.services import DECISION_ACTIONS
 
-from .factories import make_case, make_user
+from .factories import make_case, make_user, recommended_for
 from .permit_helpers import load_rules, screened_case
 
 pytestmark = pytest.mark.django_db
@@ -26,27 +26,6 @@ def _at(case: Case, status: str) -> Case:
     Case.objects.filter(pk=case.pk).update(status=status)
     case.refresh_from_db()
     return case
-
-
-def _recommended(case: Case, action: str, actor, other) -> None:
-    """The recommendation row a decision action rests on, as `case_recommend` or `case_countersign` writes it just
-    before taking the action (`other` is the author a countersigning `actor` signs for)."""
-    from django.utils import timezone
-
-    from review.models import Recommendation
-
-    decision = "refuse" if action in ("refuse", "countersign_refuse") else "approve"
-    if action in ("approve", "refuse"):
-        Recommendation.objects.create(case=case, reviewer=actor, decision=decision, reasons="r")
-    elif action == "refer_for_countersignature":
-        Recommendation.objects.create(
-            case=case, reviewer=actor, decision=decision, reasons="r", needs_countersignature=True
-        )
-    elif action in ("countersign_approve", "countersign_refuse", "return_to_review"):
-        Recommendation.objects.create(
-            case=case, reviewer=other, decision=decision, reasons="r", needs_countersignature=True,
-            countersigned_by=actor, countersigned_at=timezone.now(), countersign_agreed=action != "return_to_review",
-        )  # fmt: skip
 
 
 @pytest.fixture
@@ -100,7 +79,7 @@ def test_each_legal_transition_moves_the_case_and_is_audited(
         case = _at(make_case(officer, with_certificate=False), source)
     actor = people[sorted(transition.actors)[0]]
     if action in DECISION_ACTIONS:
-        _recommended(case, action, actor, people[Actor.REVIEWER])
+        recommended_for(case, action, actor, people[Actor.REVIEWER])
     case = case_transition(case=case, action=action, actor=actor, message="why")
     assert case.status == transition.target
     event = AuditEvent.objects.filter(case=case, verb=f"case.{action}").get()
@@ -185,7 +164,7 @@ def test_a_decision_without_its_recommendation_is_refused_by_the_transition_itse
     if action.startswith("countersign") or action == "return_to_review":
         # The author's own recommendation waiting for a countersignature, and the author taking the step: the
         # database refuses a row saying they countersigned it, so this is the way around four eyes to close.
-        attempts.append(lambda: _recommended(case, "refer_for_countersignature", actor, None))
+        attempts.append(lambda: recommended_for(case, "refer_for_countersignature", actor, None))
     for prepare in attempts:
         prepare()
         before = (case.status, case.version, AuditEvent.objects.count())

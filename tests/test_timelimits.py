@@ -27,7 +27,7 @@ from timelimits.services import (
 )
 from timelimits.workdays import add_working_days, due_date, working_days_between
 
-from .factories import make_case
+from .factories import make_case, recommended_for
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +121,10 @@ def test_resume_moves_the_due_date_by_the_paused_working_days_only(submitted):
 @pytest.mark.parametrize("action", ["approve", "refuse", "close"])
 def test_a_decision_or_closure_stops_the_clock(submitted, reviewer, senior_reviewer, action):
     case = case_claim(case=submitted, actor=reviewer)
-    case_transition(case=case, action=action, actor=senior_reviewer if action == "close" else reviewer)
+    actor = senior_reviewer if action == "close" else reviewer
+    if action != "close":
+        recommended_for(case, action, actor, None)
+    case_transition(case=case, action=action, actor=actor)
     clock = CaseClock.objects.get(case=submitted)
     assert clock.stopped_on == timezone.localdate()
 
