@@ -10,11 +10,13 @@ from django.contrib.auth import authenticate, user_logged_in
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from config.api import StrictJSONParser
 
 WRONG_CREDENTIALS = "Unable to sign in with that username and password."
 
@@ -50,7 +52,7 @@ class ObtainTokenApi(APIView):
     # Credentials are the body; a stale token or a session must not stand in the way of getting a new token.
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         summary="Get an API token",

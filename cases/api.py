@@ -17,10 +17,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import exceptions, serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from config.api import StrictJSONParser
 
 from .casedoc import case_document
 from .completeness import case_check_completeness
@@ -96,7 +98,7 @@ def api_exception(exc: Exception) -> Exception:
 
 
 class CaseApiMixin:
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     request: Request
 
     def get_serializer_context(self) -> dict[str, Any]:

@@ -10,13 +10,13 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.api import BAD_REQUEST, DETAIL, FORBIDDEN, Conflict, api_exception
 from cases.vocab import LicenceType
+from config.api import StrictJSONParser
 
 from .models import Permit, PermitStatus
 from .selectors import permit_balance, permit_chain, permit_get_for_user, permit_register, permit_register_rows
@@ -112,7 +112,10 @@ class PermitSerializer(PermitSummarySerializer):
 
 class PermitFilterSerializer(serializers.Serializer):
     status = serializers.CharField(required=False, help_text=STATUS_HELP)
-    organisation = serializers.IntegerField(required=False, help_text="Holder organisation id (the authority only)")
+    # Bounded as the database's keys are: a larger number is no organisation, and SQLite cannot even compare it.
+    organisation = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Holder organisation id (the authority only)"
+    )
     destination = serializers.CharField(required=False, max_length=2)
     licence_type = serializers.ChoiceField(LicenceType.choices, required=False)
     valid_to_from = serializers.DateField(required=False)
@@ -147,7 +150,7 @@ class ActionInSerializer(serializers.Serializer):
 
 
 class PermitApiMixin:
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     request: Request
 
     def handle_exception(self, exc: Exception) -> Response:

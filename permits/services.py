@@ -289,6 +289,8 @@ def permit_amendment_start(*, permit: Permit, actor: Any, kind: str) -> Case:
 def _amount(raw: Any, places: int) -> Decimal:
     if isinstance(raw, (float, bool)):
         raise ValueError(_('Give the amount as a decimal number, e.g. "12.5".'))
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise ValueError(_("Give an amount (0 for none)."))
     try:
         amount = Decimal(str(raw).strip())
     except (InvalidOperation, TypeError):
@@ -297,6 +299,9 @@ def _amount(raw: Any, places: int) -> Decimal:
         raise ValueError(_("'%(value)s' is not a number.") % {"value": raw})
     if amount < 0:
         raise ValueError(_("An amount cannot be negative."))
+    # The columns hold 18 digits, `places` of them after the point: a larger amount cannot be stored (nor quantized).
+    if amount.adjusted() >= 18 - places:
+        raise ValueError(_("The amount is too large."))
     if amount != amount.quantize(Decimal(1).scaleb(-places)):
         raise ValueError(_("At most %(places)s decimal places.") % {"places": places})
     return amount
@@ -399,9 +404,12 @@ def shipment_record(*, permit: Permit, actor: Any, shipped_on: date, lines: list
 
 
 def _int_or_none(raw: Any) -> int | None:
+    # A line is named by its id: an integer, or its digits as text; not a truth value, a fraction or infinity.
+    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+        return None
     try:
         return int(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

@@ -13,11 +13,12 @@ not take is a 403; a request no longer open or a case in another status is a 409
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.api import BAD_REQUEST, CONFLICT, FORBIDDEN, NOT_FOUND, CaseApiView, Conflict
+from config.api import StrictJSONParser
 
 from .selectors import case_get_for_requests, information_request_get_by_id_for_user, information_requests_for_case
 from .serializers import AnswerSerializer, CancelSerializer, InformationRequestSerializer, OpenRequestSerializer
@@ -70,7 +71,7 @@ class InformationRequestApi(RfiApiView):
 
 
 class InformationRequestAnswerApi(RfiApiView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [StrictJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         summary="Answer a request for information",

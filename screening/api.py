@@ -10,6 +10,8 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import json_loads_strict
+
 from .contract import load_schema
 from .interface import case_document_errors, resolve_rule_set, screen
 from .selectors import NoRuleSet
@@ -49,7 +51,7 @@ class ScreeningView(APIView):
     )
     def post(self, request):
         try:
-            doc = json.loads(request.data or b"null", parse_float=Decimal)
+            doc = json_loads_strict(request.data or b"null", parse_float=Decimal)
         except (ValueError, UnicodeDecodeError) as exc:
             return Response({"errors": {"$": [f"invalid JSON: {exc}"]}}, status=status.HTTP_400_BAD_REQUEST)
         errors = case_document_errors(doc)

@@ -14,6 +14,12 @@ from .selectors import compiled_rule_set, rule_set_by_label, rule_set_in_force
 _COUNTRY_CODES = frozenset(code for code, _name in countries)
 
 
+def _dicts(value) -> list:
+    """The entries of a list that are objects, with their index: the checks below read what the schema check may
+    already have reported as malformed, and must not stumble on it."""
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _country_errors(doc: dict) -> dict[str, list[str]]:
     """The schema checks a country's shape (two capitals); this checks that it is an assigned ISO code."""
     errors: dict[str, list[str]] = {}
@@ -23,15 +29,16 @@ def _country_errors(doc: dict) -> dict[str, list[str]]:
             errors.setdefault(path, []).append("not an ISO 3166-1 alpha-2 country code")
 
     check(doc.get("destination_country"), "destination_country")
-    check((doc.get("exporter") or {}).get("country"), "exporter.country")
-    for i, item in enumerate(doc.get("items") or ()):
+    exporter = doc.get("exporter")
+    check(exporter.get("country") if isinstance(exporter, dict) else None, "exporter.country")
+    for i, item in _dicts(doc.get("items")):
         for key in ("produced_in", "origin_country", "technology_origin"):
             check(item.get(key), f"items[{i}].{key}")
-        for k, part in enumerate(item.get("content") or ()):
+        for k, part in _dicts(item.get("content")):
             check(part.get("origin_country"), f"items[{i}].content[{k}].origin_country")
-    for i, party in enumerate(doc.get("parties") or ()):
+    for i, party in _dicts(doc.get("parties")):
         check(party.get("country"), f"parties[{i}].country")
-        for k, owner in enumerate(party.get("owners") or ()):
+        for k, owner in _dicts(party.get("owners")):
             check(owner.get("country"), f"parties[{i}].owners[{k}].country")
     return errors
 
@@ -43,9 +50,17 @@ def case_document_errors(doc) -> dict[str, list[str]]:
         for path, messages in _country_errors(doc).items():
             if path not in errors:
                 errors[path] = messages
-        for i, item in enumerate(doc.get("items") or ()):
-            shares = [c.get("value_share") for c in (item.get("content") or ()) if isinstance(c, dict)]
-            if all(isinstance(s, (int, float, Decimal)) for s in shares) and sum(Decimal(str(s)) for s in shares) > 1:
+        for i, item in _dicts(doc.get("items")):
+            shares = [c.get("value_share") for _k, c in _dicts(item.get("content"))]
+            # Shares out of [0, 1] are the schema's to report; summing them could overflow Decimal's context.
+            numbers = all(
+                isinstance(s, (int, float, Decimal))
+                and not isinstance(s, bool)
+                and Decimal(str(s)).is_finite()
+                and 0 <= Decimal(str(s)) <= 1
+                for s in shares
+            )
+            if numbers and sum(Decimal(str(s)) for s in shares) > 1:
                 errors.setdefault(f"items[{i}].content", []).append("value shares add up to more than 1")
     return errors
 

@@ -13,13 +13,15 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from config.api import json_loads_strict
 from screening.interface import case_document_errors, resolve_rule_set, screen
 from screening.selectors import NoRuleSet
 
 
 def _loads(text: str):
-    # Decimal, not float: a share of 0.001 must stay exactly one thousandth.
-    return json.loads(text, parse_float=Decimal)
+    # Decimal, not float: a share of 0.001 must stay exactly one thousandth. Read as the API reads it: no NaN or
+    # Infinity, no nesting past the interpreter's depth, no lone surrogate.
+    return json_loads_strict(text, parse_float=Decimal)
 
 
 def _dumps(value) -> str:
@@ -79,6 +81,9 @@ class Command(BaseCommand):
             return _loads(text)
         except json.JSONDecodeError as exc:
             problems.append(f"{prefix}$: invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+            return None
+        except ValueError as exc:
+            problems.append(f"{prefix}$: invalid JSON: {exc}")
             return None
 
     def _valid(self, doc, prefix, problems) -> bool:
