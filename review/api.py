@@ -39,6 +39,11 @@ class RecommendSerializer(serializers.Serializer):
 class CountersignSerializer(serializers.Serializer):
     agree = serializers.BooleanField()
     note = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The case's version as read: if it has moved on (the case was returned and referred again), 409.",
+    )
 
 
 class ReleaseSerializer(serializers.Serializer):
@@ -92,7 +97,9 @@ class CaseCountersignApi(ReviewApiView):
     @extend_schema(summary="Countersign or return a recommendation", request=CountersignSerializer, responses=RESPONSES)
     def post(self, request: Request, reference: str) -> Response:
         case = self.get_case(reference, facts=False)  # first: an outsider gets 404 whatever the body
-        data = self.validated(CountersignSerializer).validated_data
+        data = dict(self.validated(CountersignSerializer).validated_data)
+        # As the page's form does: the senior signs the recommendation they read, not a newer one.
+        self.check_version(case, data.pop("version", None))
         case_countersign(case=case, actor=request.user, **data)
         return self.answer(reference)
 

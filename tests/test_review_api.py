@@ -49,7 +49,16 @@ def test_claim_recommend_countersign_and_the_applicant_reads_the_refusal(screene
     assert response.status_code == 200 and response.json()["status"] == "awaiting_countersignature"
     assert client_for(officer).get(url(screened, "decision")).status_code == 404
     assert client_for(reviewer).post(url(screened, "countersign"), {"agree": True}, format="json").status_code == 403
-    response = client_for(senior_reviewer).post(url(screened, "countersign"), {"agree": True}, format="json")
+    # A countersignature names the version the senior read: a stale one is a 409 and changes nothing.
+    read = client_for(senior_reviewer).get(f"/api/v1/cases/{screened.reference}").json()["version"]
+    stale = client_for(senior_reviewer).post(
+        url(screened, "countersign"), {"agree": True, "version": read - 1}, format="json"
+    )
+    assert stale.status_code == 409
+    assert client_for(senior_reviewer).get(f"/api/v1/cases/{screened.reference}").json()["version"] == read
+    response = client_for(senior_reviewer).post(
+        url(screened, "countersign"), {"agree": True, "version": read}, format="json"
+    )
     assert response.status_code == 200 and response.json()["status"] == "refused"
     decision = client_for(officer).get(url(screened, "decision")).json()
     assert decision["decision"] == "refused" and decision["text"] == refusal["applicant_text"]
