@@ -482,7 +482,7 @@ def case_note_add(*, case: Case, actor: User, text: str, visibility: str) -> Cas
     if not text:
         errors["text"] = [_("Write the note.")]
     elif len(text) > NOTE_MAX_CHARS:
-        errors["text"] = [_("A note has at most %(NOTE_MAX_CHARS)s characters.") % {"NOTE_MAX_CHARS": NOTE_MAX_CHARS}]
+        errors["text"] = [_("A note has at most %(limit)s characters.") % {"limit": NOTE_MAX_CHARS}]
     if case.status == CaseStatus.DRAFT:
         # Nobody at the authority can read a draft: a note on it would talk to no one.
         errors.setdefault("text", []).append("Notes can be written once the case is submitted.")

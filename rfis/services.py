@@ -166,11 +166,7 @@ def _check_attachments(attachments: list[Attachment]) -> list[CheckedUpload]:
     errors: dict[str, list[str]] = {}
     if len(attachments) > MAX_ATTACHMENTS:
         raise ValidationError(
-            {
-                "attachments": [
-                    _("Attach at most %(MAX_ATTACHMENTS)s files to one answer.") % {"MAX_ATTACHMENTS": MAX_ATTACHMENTS}
-                ]
-            }
+            {"attachments": [_("Attach at most %(limit)s files to one answer.") % {"limit": MAX_ATTACHMENTS}]}
         )
     checked = []
     for index, attachment in enumerate(attachments):
